@@ -1,0 +1,1 @@
+"""Knowledge loaders and caches: HPO, drugs, diseases, corpus."""

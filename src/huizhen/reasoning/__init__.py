@@ -1,0 +1,1 @@
+"""Reasoners: each takes a Patient plus knowledge and returns scored, explained results."""
