@@ -1,0 +1,260 @@
+"""Service configuration: the hospitals (tenants) one huizhen service serves.
+
+A regional network (医联体) runs one service for many hospitals.  Each hospital
+is a *tenant* with its own knowledge scope, its own REST API keys, its own
+EHR token issuers (CDS Hooks JWTs, verified against the issuer's JWKS) and its
+own settings.  Everything that decides *who a caller is* lives in this one
+file so an operator can read it top to bottom; it is YAML or JSON::
+
+    service_url: https://cds.example.org       # the CDS Hooks `aud` base
+    audit: {url: sqlite:///var/lib/huizhen/audit.db}
+    tenants:
+      - id: hospital-a
+        name: 第一人民医院
+        knowledge_base: hospital-a
+        api_keys: [{id: ward-3, sha256: 5e88...}]
+        issuers:
+          - iss: https://ehr.hospital-a.example/
+            jwks_file: keys/hospital-a.jwks.json
+        hash_patient_ids: true
+
+API keys are stored as SHA-256 digests, never in clear.  JWKS are inline or in
+a file (re-read when it changes, so keys rotate without a restart); the
+service never fetches keys over the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from huizhen.errors import ConfigError
+from huizhen.paths import data_dir
+
+#: Environment variable naming the configuration file when ``--config`` is not given.
+CONFIG_ENV = "HUIZHEN_SERVICE_CONFIG"
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApiKeyConfig(_Strict):
+    """One REST API key of a tenant, kept as the SHA-256 hex digest of the key."""
+
+    id: str = Field(description="A name for the key, recorded in the audit log as the actor.")
+    sha256: str = Field(description="Lower-case hex SHA-256 of the key.")
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not _HEX64.match(value):
+            raise ValueError("must be 64 lower-case hex digits (the SHA-256 of the key)")
+        return value
+
+
+class IssuerConfig(_Strict):
+    """An EHR (CDS client) whose JWTs this tenant trusts."""
+
+    iss: str = Field(description="The exact `iss` claim of the client's tokens.")
+    jwks: dict[str, Any] | None = Field(default=None, description="The JWK Set, inline.")
+    jwks_file: str | None = Field(default=None, description="Path to the JWK Set file.")
+    tenant_claim: str | None = Field(
+        default=None,
+        description="Value of the token's `tenant` claim that means this hospital, when one "
+        "issuer (a regional EHR) serves several tenants.",
+    )
+
+
+class TenantConfig(_Strict):
+    id: str
+    name: str | None = None
+    knowledge_base: str | None = Field(
+        default=None, description="Knowledge base the tenant searches; default: its own id."
+    )
+    api_keys: list[ApiKeyConfig] = Field(default_factory=list)
+    issuers: list[IssuerConfig] = Field(default_factory=list)
+    hash_patient_ids: bool = Field(
+        default=True, description="Store patient ids in the audit log as keyed hashes."
+    )
+    pseudonym_key: str | None = Field(
+        default=None, description="Secret for the patient-id hash; default: one per audit store."
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric")
+        return value
+
+    @property
+    def kb(self) -> str:
+        return self.knowledge_base or self.id
+
+
+class AuditConfig(_Strict):
+    url: str | None = Field(
+        default=None, description="sqlite:///path or a path; default: audit.db in the data dir."
+    )
+
+
+class LimitsConfig(_Strict):
+    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    max_token_lifetime_s: int = Field(default=3600, ge=10)
+    clock_skew_s: int = Field(default=30, ge=0, le=300)
+
+
+class ServiceConfigModel(_Strict):
+    service_url: str = Field(description="Public base URL of this service; JWT `aud` is built on it.")
+    audit: AuditConfig = Field(default_factory=AuditConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    tenants: list[TenantConfig] = Field(default_factory=list)
+
+    @field_validator("service_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """The loaded configuration, with indexes the request path needs."""
+
+    model: ServiceConfigModel
+    base_dir: Path
+    tenants: dict[str, TenantConfig] = field(default_factory=dict)
+    #: sha256(key) -> (tenant id, key id)
+    api_keys: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: iss -> [(tenant id, issuer config)]
+    issuers: dict[str, list[tuple[str, IssuerConfig]]] = field(default_factory=dict)
+
+    @property
+    def service_url(self) -> str:
+        return self.model.service_url
+
+    @property
+    def limits(self) -> LimitsConfig:
+        return self.model.limits
+
+    def tenant(self, tenant_id: str) -> TenantConfig:
+        from huizhen.errors import NotFoundError
+
+        try:
+            return self.tenants[tenant_id]
+        except KeyError:
+            raise NotFoundError("no such tenant", field="tenant", value=tenant_id) from None
+
+    def audit_path(self) -> Path:
+        """Where the SQLite audit database lives."""
+        url = self.model.audit.url
+        if not url:
+            return data_dir() / "audit.db"
+        raw = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+        if "://" in raw:
+            raise ConfigError("only sqlite audit stores are supported", field="audit.url", value=url)
+        path = Path(raw)
+        return path if path.is_absolute() else self.base_dir / path
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def hash_api_key(key: str) -> str:
+    """The digest a key is stored and looked up by."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(root)"
+
+
+def build_config(data: object, *, source: str = "config", base_dir: Path | None = None) -> ServiceConfig:
+    """Validate a parsed configuration and index it.
+
+    Duplicates that would make a caller ambiguous (a tenant id, an API key, an
+    issuer claimed by two tenants without distinguishing `tenant_claim`s) are
+    refused here, at start-up, rather than at the first request.
+    """
+    if not isinstance(data, dict):
+        raise ConfigError("must be a mapping with service_url and tenants", source=source)
+    try:
+        model = ServiceConfigModel.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise ConfigError(
+            first["msg"], source=source, field=_location(tuple(first["loc"])), value=first.get("input")
+        ) from None
+    config = ServiceConfig(model=model, base_dir=base_dir or Path.cwd())
+    for index, tenant in enumerate(model.tenants):
+        where = f"tenants[{index}]"
+        if tenant.id in config.tenants:
+            raise ConfigError("duplicate tenant id", source=source, field=f"{where}.id", value=tenant.id)
+        config.tenants[tenant.id] = tenant
+        for k, key in enumerate(tenant.api_keys):
+            if key.sha256 in config.api_keys:
+                raise ConfigError(
+                    "the same API key is configured twice", source=source,
+                    field=f"{where}.api_keys[{k}].sha256", value=key.sha256,
+                )
+            config.api_keys[key.sha256] = (tenant.id, key.id)
+        for i, issuer in enumerate(tenant.issuers):
+            field_name = f"{where}.issuers[{i}]"
+            if (issuer.jwks is None) == (issuer.jwks_file is None):
+                raise ConfigError("give exactly one of jwks or jwks_file", source=source,
+                                  field=field_name, value=issuer.iss)
+            if issuer.jwks_file is not None and not config.resolve(issuer.jwks_file).is_file():
+                raise ConfigError("JWKS file not found", source=source,
+                                  field=f"{field_name}.jwks_file", value=issuer.jwks_file)
+            config.issuers.setdefault(issuer.iss, []).append((tenant.id, issuer))
+    for iss, owners in config.issuers.items():
+        if len(owners) > 1:
+            claims = [cfg.tenant_claim for _, cfg in owners]
+            if None in claims or len(set(claims)) != len(claims):
+                raise ConfigError(
+                    "an issuer shared by several tenants needs a distinct tenant_claim for each",
+                    source=source, field="issuers", value=iss,
+                )
+    return config
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> ServiceConfig:
+    """Read the service configuration file (YAML or JSON).
+
+    Without a path, ``$HUIZHEN_SERVICE_CONFIG`` is used; without either the
+    service runs with no tenants (health and version only), which is what a
+    first ``huizhen serve`` on a laptop shows.
+    """
+    if path is None:
+        path = os.environ.get(CONFIG_ENV) or None
+    if path is None:
+        return build_config({"service_url": "http://127.0.0.1:8080"}, source="(default)")
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("configuration file not found", source=str(file)) from None
+    except OSError as err:
+        raise ConfigError(f"cannot read: {err.strerror}", source=str(file)) from None
+    try:
+        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        raise ConfigError(f"not valid YAML/JSON: {err}".splitlines()[0], source=str(file)) from None
+    return build_config(data, source=str(file), base_dir=file.resolve().parent)
