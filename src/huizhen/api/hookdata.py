@@ -1,0 +1,133 @@
+"""From a CDS Hooks request to the ``Patient`` and draft orders the engines read.
+
+Prefetched data arrives as one FHIR resource or search Bundle per prefetch
+key; draft orders as a Bundle in the context.  Each is parsed strictly by the
+FHIR intake (a resource that fails validation is a 422 naming the prefetch
+key, the entry and the field — a medication check must not silently skip an
+order it could not read) and the pieces are merged into one patient.
+
+huizhen does not call the EHR's FHIR server (offline-first: the service may
+run where it cannot reach it), so a needed prefetch key that is absent is a
+412, as the specification requires.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from huizhen.api.errors import PrefetchMissingError
+from huizhen.errors import InputError
+from huizhen.patient.derive import derive
+from huizhen.patient.fhir import read_bundle
+from huizhen.patient.model import Medication, Patient
+
+#: Prefetch templates of the medication services; ``REQUIRED`` ones must be satisfied.
+ORDER_PREFETCH: dict[str, str] = {
+    "patient": "Patient/{{context.patientId}}",
+    "medications": "MedicationRequest?patient={{context.patientId}}&status=active",
+    "allergies": "AllergyIntolerance?patient={{context.patientId}}",
+    "conditions": "Condition?patient={{context.patientId}}&clinical-status=active",
+    "observations": "Observation?patient={{context.patientId}}&category=laboratory"
+                    "&_sort=-date&_count=50",
+}
+ORDER_REQUIRED = ("patient", "medications", "allergies")
+
+
+@dataclass(frozen=True, slots=True)
+class DraftOrder:
+    """A draft MedicationRequest and what huizhen understood of it."""
+
+    resource_id: str | None
+    resource: dict[str, Any]
+    medication: Medication
+
+
+def require_prefetch(prefetch: dict[str, Any] | None, required: tuple[str, ...],
+                     templates: dict[str, str], fhir_server: str | None) -> None:
+    """412 when a required key is absent (a null value means "no data": satisfied)."""
+    missing = [key for key in required if key not in (prefetch or {})]
+    if not missing:
+        return
+    wanted = "; ".join(f"{key}: {templates[key]}" for key in missing)
+    why = ("huizhen does not query the EHR's FHIR server" if fhir_server
+           else "no fhirServer was given to fetch it from")
+    raise PrefetchMissingError(
+        f"required prefetch data is missing and {why}; prefetch {wanted}",
+        field="prefetch", value=missing)
+
+
+def _as_bundle(value: dict[str, Any]) -> dict[str, Any]:
+    if value.get("resourceType") == "Bundle":
+        return value
+    return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
+
+
+def _merge(into: Patient, part: Patient) -> None:
+    """Lists are concatenated; a scalar is taken from the first part that has it."""
+    blank = Patient()
+    for f in dataclasses.fields(Patient):
+        value = getattr(part, f.name)
+        if isinstance(value, list):
+            getattr(into, f.name).extend(value)
+        elif value != getattr(blank, f.name) and getattr(into, f.name) == getattr(blank, f.name):
+            setattr(into, f.name, value)
+
+
+def patient_from_prefetch(prefetch: dict[str, Any] | None, patient_id: str) -> Patient:
+    """One patient from every prefetched key, validated strictly, facts derived."""
+    patient = Patient(id=patient_id, source="cds-hooks prefetch")
+    for key, value in (prefetch or {}).items():
+        if value is None:
+            continue
+        if not isinstance(value, dict) or "resourceType" not in value:
+            raise InputError("a prefetch value must be a FHIR resource or Bundle",
+                             field=f"prefetch.{key}", value=type(value).__name__)
+        if value.get("resourceType") == "Patient" and value.get("id") not in (None, patient_id):
+            raise InputError("prefetched Patient is not the patient in context",
+                             field=f"prefetch.{key}.id", value=value.get("id"))
+        part, _ = read_bundle(_as_bundle(value), source=f"prefetch.{key}", strict=True)
+        _merge(patient, part)
+    patient.id = patient_id
+    return derive(patient)
+
+
+def draft_orders(bundle: dict[str, Any]) -> list[DraftOrder]:
+    """The draft MedicationRequests of ``context.draftOrders`` (other order types are skipped)."""
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise InputError("must be a list", field="context.draftOrders.entry",
+                         value=type(entries).__name__)
+    kept: list[dict[str, Any]] = []
+    for index, entry in enumerate(entries):
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            raise InputError("entry without a resource",
+                             field=f"context.draftOrders.entry[{index}]")
+        if resource.get("resourceType") == "MedicationRequest":
+            kept.append(resource)
+    if not kept:
+        return []
+    parsed, _ = read_bundle({"resourceType": "Bundle", "type": "collection",
+                             "entry": [{"resource": r} for r in kept]},
+                            source="context.draftOrders", strict=True)
+    if len(parsed.medications) != len(kept):
+        raise InputError("a draft MedicationRequest could not be read",
+                         field="context.draftOrders", value=len(kept) - len(parsed.medications))
+    return [DraftOrder(resource_id=r.get("id"), resource=r, medication=m)
+            for r, m in zip(kept, parsed.medications, strict=True)]
+
+
+def split_selected(drafts: list[DraftOrder], selections: list[str]
+                   ) -> tuple[list[DraftOrder], list[DraftOrder]]:
+    """order-select: (the selected drafts, the other drafts already on the order list)."""
+    wanted = set(selections)
+    refs = {f"MedicationRequest/{d.resource_id}" for d in drafts}
+    unknown = sorted(s for s in wanted - refs if s.startswith("MedicationRequest/"))
+    if unknown:
+        raise InputError("selection names no MedicationRequest in draftOrders",
+                         field="context.selections", value=unknown[0])
+    chosen = [d for d in drafts if f"MedicationRequest/{d.resource_id}" in wanted]
+    others = [d for d in drafts if f"MedicationRequest/{d.resource_id}" not in wanted]
+    return chosen, others

@@ -1,0 +1,165 @@
+"""CDS Hooks 2.0: discovery, the medication services, and feedback.
+
+order-select fires as a clinician picks orders, order-sign just before they
+are signed; both run the medication safety engine over the draft
+MedicationRequests against the prefetched record and answer with cards.
+Every call is authenticated by the EHR's JWT (the tenant comes from it) and
+recorded in the tenant's audit log with the cards it showed; feedback on
+those cards is recorded idempotently against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+
+from huizhen.api import cards as cardlib
+from huizhen.api.hookdata import (
+    ORDER_PREFETCH,
+    ORDER_REQUIRED,
+    draft_orders,
+    patient_from_prefetch,
+    require_prefetch,
+    split_selected,
+)
+from huizhen.api.security import cds_client, cds_feedback_client
+from huizhen.api.state import Service, service
+from huizhen.api.wire.cdshooks import (
+    Discovery,
+    FeedbackRequest,
+    FeedbackResponse,
+    HookRequest,
+    HookResponse,
+    OrderContext,
+    ServiceDescription,
+)
+from huizhen.audit import FeedbackEntry
+from huizhen.auth import Principal
+from huizhen.errors import InputError, NotFoundError
+
+router = APIRouter(prefix="/cds-services", tags=["CDS Hooks"])
+
+
+@dataclass(frozen=True, slots=True)
+class HookService:
+    id: str
+    hook: str
+    title: str
+    description: str
+    prefetch: dict[str, str]
+    required: tuple[str, ...]
+
+
+SERVICES: dict[str, HookService] = {
+    s.id: s for s in (
+        HookService(
+            id="huizhen-order-select", hook="order-select",
+            title="huizhen medication safety (order select)",
+            description="Checks the selected draft medication orders for interactions, allergy "
+                        "and cross-reactivity, duplicate therapy, contraindications, renal and "
+                        "age dosing and pregnancy, against the patient's record.",
+            prefetch=ORDER_PREFETCH, required=ORDER_REQUIRED),
+        HookService(
+            id="huizhen-order-sign", hook="order-sign",
+            title="huizhen medication safety (order sign)",
+            description="Checks every draft medication order before signing for interactions, "
+                        "allergy and cross-reactivity, duplicate therapy, contraindications, "
+                        "renal and age dosing and pregnancy; suggests cancelling or replacing.",
+            prefetch=ORDER_PREFETCH, required=ORDER_REQUIRED),
+    )
+}
+
+
+@router.get("", response_model=Discovery, response_model_exclude_none=True,
+            summary="CDS Hooks discovery: the services and their prefetch templates")
+def discovery(principal: Principal = Depends(cds_client)) -> Discovery:
+    return Discovery(services=[
+        ServiceDescription(hook=s.hook, title=s.title, description=s.description, id=s.id,
+                           prefetch=s.prefetch)
+        for s in SERVICES.values()
+    ])
+
+
+def _context(body: HookRequest, spec: HookService) -> OrderContext:
+    if body.hook != spec.hook:
+        raise InputError(f"service {spec.id} answers the {spec.hook} hook", field="hook",
+                         value=body.hook)
+    try:
+        return OrderContext.model_validate(body.context)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        value = None if first["type"] == "missing" else first.get("input")
+        raise InputError(first["msg"], field=f"context.{where}" if where else "context",
+                         value=value) from None
+
+
+def _order_hook(spec: HookService, body: HookRequest, principal: Principal,
+                svc: Service) -> HookResponse:
+    from huizhen import safety
+
+    context = _context(body, spec)
+    require_prefetch(body.prefetch, spec.required, spec.prefetch, body.fhirServer)
+    patient = patient_from_prefetch(body.prefetch, context.patientId)
+    drafts = draft_orders(context.draftOrders)
+    if spec.hook == "order-select" and context.selections is not None:
+        drafts, others = split_selected(drafts, context.selections)
+        patient.medications.extend(d.medication for d in others)
+    report = safety.check(patient, proposed=[d.medication for d in drafts])
+    result = cardlib.report_cards(report, drafts)
+    svc.record(
+        principal, f"cds-hook:{spec.hook}", body.model_dump(mode="json"),
+        patient_id=context.patientId, service=spec.id,
+        knowledge=_knowledge(report),
+        shown=[{"card": s.uuid, "alert_type": s.alert_type, "indicator": s.indicator,
+                "summary": s.summary} for s in result.shown],
+        cards=result.shown,
+    )
+    return HookResponse(cards=result.cards)
+
+
+def _knowledge(report: Any) -> dict[str, Any]:
+    versions = getattr(report, "knowledge", None) or getattr(report, "versions", None)
+    return {"safety": versions} if versions else {}
+
+
+@router.post("/huizhen-order-select", response_model=HookResponse,
+             response_model_exclude_none=True, summary="order-select: medication alerts as cards",
+             responses={412: {"description": "Required prefetch data missing"}})
+def order_select(body: HookRequest, principal: Principal = Depends(cds_client),
+                 svc: Service = Depends(service)) -> HookResponse:
+    return _order_hook(SERVICES["huizhen-order-select"], body, principal, svc)
+
+
+@router.post("/huizhen-order-sign", response_model=HookResponse,
+             response_model_exclude_none=True, summary="order-sign: medication alerts as cards",
+             responses={412: {"description": "Required prefetch data missing"}})
+def order_sign(body: HookRequest, principal: Principal = Depends(cds_client),
+               svc: Service = Depends(service)) -> HookResponse:
+    return _order_hook(SERVICES["huizhen-order-sign"], body, principal, svc)
+
+
+@router.post("/{service_id}/feedback", response_model=FeedbackResponse,
+             summary="Feedback: a card accepted or overridden (idempotent)")
+def feedback(service_id: str, body: FeedbackRequest, request: Request,
+             principal: Principal = Depends(cds_feedback_client),
+             svc: Service = Depends(service)) -> FeedbackResponse:
+    if service_id not in SERVICES:
+        raise NotFoundError("no such CDS service", field="service", value=service_id)
+    entries = [
+        FeedbackEntry(
+            card=f.card, outcome=f.outcome,
+            outcome_at=f.outcomeTimestamp.isoformat().replace("+00:00", "Z"),
+            accepted_suggestions=[s.id for s in f.acceptedSuggestions or []],
+            reason_code=f.overrideReason.reason.code if f.overrideReason and f.overrideReason.reason else None,
+            reason_system=f.overrideReason.reason.system if f.overrideReason and f.overrideReason.reason else None,
+            reason_display=f.overrideReason.reason.display if f.overrideReason and f.overrideReason.reason else None,
+            comment=f.overrideReason.userComment if f.overrideReason else None,
+        )
+        for f in body.feedback
+    ]
+    fresh = svc.audit.record_feedback(principal.tenant, principal.actor, service_id, entries)
+    return FeedbackResponse(recorded=sum(fresh), duplicates=len(fresh) - sum(fresh))

@@ -1,0 +1,47 @@
+"""FastAPI dependencies that authenticate a call and name its tenant."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from huizhen.api.state import Service, service
+from huizhen.auth import Principal
+
+_bearer = HTTPBearer(auto_error=False, description="CDS Hooks JWT signed by the EHR (ES384/RS384)")
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="A tenant's REST API key")
+
+
+def endpoint_url(svc: Service, request: Request) -> str:
+    """The public URL of the endpoint being called: what the JWT's ``aud`` must say.
+
+    Built from the configured service URL, not the Host header, so a proxy in
+    front (or a spoofed Host) cannot change what audience is accepted.
+    """
+    return svc.config.service_url + request.url.path
+
+
+def cds_client(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    svc: Service = Depends(service),
+) -> Principal:
+    """A CDS Hooks caller: a valid JWT whose ``aud`` is this endpoint."""
+    token = credentials.credentials if credentials else None
+    return svc.jwt.verify(token, endpoint_url(svc, request))
+
+
+def cds_feedback_client(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    svc: Service = Depends(service),
+) -> Principal:
+    """Feedback: ``aud`` is the feedback URL, or (as some EHRs send) its service's URL."""
+    token = credentials.credentials if credentials else None
+    url = endpoint_url(svc, request)
+    return svc.jwt.verify(token, [url, url.removesuffix("/feedback")])
+
+
+def api_client(key: str | None = Depends(_api_key), svc: Service = Depends(service)) -> Principal:
+    """A REST caller: one of its tenant's API keys."""
+    return svc.api_keys.verify(key)
