@@ -11,7 +11,7 @@ file so an operator can read it top to bottom; it is YAML or JSON::
     tenants:
       - id: hospital-a
         name: 第一人民医院
-        knowledge_base: hospital-a
+        knowledge_base: kb/network.sqlite
         api_keys: [{id: ward-3, sha256: 5e88...}]
         issuers:
           - iss: https://ehr.hospital-a.example/
@@ -81,7 +81,9 @@ class TenantConfig(_Strict):
     id: str
     name: str | None = None
     knowledge_base: str | None = Field(
-        default=None, description="Knowledge base the tenant searches; default: its own id."
+        default=None,
+        description="Knowledge base file the tenant searches and ingests into (its documents in "
+        "its own scope there, beside the public ones); default: the user's default one.",
     )
     api_keys: list[ApiKeyConfig] = Field(default_factory=list)
     issuers: list[IssuerConfig] = Field(default_factory=list)
@@ -98,10 +100,6 @@ class TenantConfig(_Strict):
         if not _ID.match(value):
             raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric")
         return value
-
-    @property
-    def kb(self) -> str:
-        return self.knowledge_base or self.id
 
 
 class AuditConfig(_Strict):
@@ -168,6 +166,11 @@ class ServiceConfig:
             raise ConfigError("only sqlite audit stores are supported", field="audit.url", value=url)
         path = Path(raw)
         return path if path.is_absolute() else self.base_dir / path
+
+    def kb_path(self, tenant_id: str) -> Path | None:
+        """The tenant's knowledge base file (None: the default knowledge base)."""
+        kb = self.tenant(tenant_id).knowledge_base
+        return self.resolve(kb) if kb else None
 
     def resolve(self, relative: str) -> Path:
         path = Path(relative)

@@ -66,10 +66,11 @@ def config(signers: dict[str, CDSClientSigner], tmp_path: Path) -> ServiceConfig
         "audit": {"url": "audit.db"},
         "limits": {"max_body_bytes": 200_000},
         "tenants": [
-            {"id": "hospital-a", "name": "第一人民医院", "api_keys": [
+            {"id": "hospital-a", "name": "第一人民医院", "knowledge_base": "kb.sqlite", "api_keys": [
                 {"id": "his", "sha256": hash_api_key(KEY_A)}],
              "issuers": [{"iss": signers["a"].issuer, "jwks": signers["a"].jwks()}]},
-            {"id": "hospital-b", "hash_patient_ids": False, "api_keys": [
+            {"id": "hospital-b", "hash_patient_ids": False, "knowledge_base": "kb.sqlite",
+             "api_keys": [
                 {"id": "lab", "sha256": hash_api_key(KEY_B)}],
              "issuers": [{"iss": signers["b"].issuer, "jwks_file": "b.jwks.json"}]},
         ],
@@ -81,6 +82,9 @@ def app(config: ServiceConfig) -> Iterator[Any]:
     app = create_app(config)
     yield app
     app.state.huizhen.audit.close()
+    from huizhen.retrieval.search import close_all
+
+    close_all()
 
 
 @pytest.fixture()

@@ -58,3 +58,48 @@ class OverrideRateOut(_Body):
     overridden: int
     override_rate: float | None
     reasons: dict[str, int]
+
+
+class RareRankIn(_Body):
+    present: list[str] = Field(min_length=1, max_length=200,
+                               description="HPO ids of present phenotypes (HP:0001250 ...).")
+    excluded: list[str] = Field(default_factory=list, max_length=200)
+    sex: Literal["male", "female", "unknown"] = "unknown"
+    onset_years: float | None = Field(default=None, ge=-1, le=130)
+    top: int = Field(default=10, ge=1, le=100)
+    patient_id: str | None = Field(default=None, max_length=128,
+                                   description="Recorded (hashed) in the audit log only.")
+
+    @model_validator(mode="after")
+    def _hpo_ids(self) -> RareRankIn:
+        import re
+
+        for name in ("present", "excluded"):
+            for index, term in enumerate(getattr(self, name)):
+                if not re.fullmatch(r"HP:\d{7}", term):
+                    raise ValueError(f"{name}[{index}]={term!r} is not an HPO id like HP:0001250")
+        return self
+
+
+class DocumentIn(_Body):
+    filename: str = Field(min_length=3, max_length=128, pattern=r"^[\w\u4e00-\u9fff][\w.\- \u4e00-\u9fff]*\.(md|markdown|txt|html|htm|pdf|docx)$",
+                          description="Name with its format's suffix; re-sending a name replaces "
+                                      "that document.")
+    text: str | None = Field(default=None, max_length=1_500_000,
+                             description="The content of a text format (.md .txt .html).")
+    content_base64: str | None = Field(default=None, max_length=2_000_000,
+                                       description="The bytes of a .pdf or .docx, base64.")
+
+    @model_validator(mode="after")
+    def _one_content(self) -> DocumentIn:
+        if (self.text is None) == (self.content_base64 is None):
+            raise ValueError("give exactly one of text or content_base64")
+        return self
+
+
+class IngestOut(_Body):
+    filename: str
+    added: int
+    updated: int
+    unchanged: int
+    chunks: int

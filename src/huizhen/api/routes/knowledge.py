@@ -1,0 +1,100 @@
+"""REST: the tenant's knowledge base (search, ingest) and the rare-disease ranker.
+
+Search sees public documents plus the caller's own tenant's, never another
+tenant's (the retrieval library enforces the scope; the tenant comes from the
+API key, never from the request).  Uploaded documents are kept under the data
+directory per tenant, so a re-upload of the same name replaces the document.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from huizhen.api.security import api_client
+from huizhen.api.state import Service, service
+from huizhen.api.wire.rest import DocumentIn, IngestOut, RareRankIn
+from huizhen.auth import Principal
+from huizhen.errors import InputError
+from huizhen.paths import data_dir
+
+router = APIRouter(prefix="/v1", tags=["REST"])
+
+
+@router.get("/knowledge/search", summary="Passages from public and the tenant's own documents")
+def knowledge_search(
+    q: str = Query(min_length=1, max_length=500, description="The question or keywords."),
+    top: int = Query(default=5, ge=1, le=50),
+    mode: str = Query(default="hybrid", pattern="^(lexical|dense|hybrid)$"),
+    lang: str | None = Query(default=None, pattern="^(en|zh)$"),
+    principal: Principal = Depends(api_client),
+    svc: Service = Depends(service),
+) -> dict[str, Any]:
+    from huizhen.retrieval import search
+
+    hits = search(q, kb=svc.config.kb_path(principal.tenant), tenant=principal.tenant, top=top,
+                  mode=mode, lang=lang)
+    shown = [hit.to_dict() for hit in hits]
+    svc.record(principal, "knowledge-search", {"q": q, "top": top, "mode": mode, "lang": lang},
+               shown=[{"doc_id": h["doc_id"], "chunk_id": h["chunk_id"], "scope": h["scope"]}
+                      for h in shown])
+    return {"query": q, "hits": shown}
+
+
+def _upload_dir(tenant: str) -> Path:
+    path = data_dir() / "uploads" / tenant
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@router.post("/knowledge/documents", response_model=IngestOut, status_code=201,
+             summary="Ingest one document into the tenant's scope of its knowledge base")
+def ingest_document(body: DocumentIn, principal: Principal = Depends(api_client),
+                    svc: Service = Depends(service)) -> IngestOut:
+    from huizhen.knowledge.corpus import ingest
+    from huizhen.retrieval import open_kb
+
+    if body.text is not None:
+        if body.filename.lower().endswith((".pdf", ".docx")):
+            raise InputError("a .pdf or .docx is sent as content_base64", field="text")
+        data = body.text.encode("utf-8")
+    else:
+        try:
+            data = base64.b64decode(body.content_base64 or "", validate=True)
+        except binascii.Error:
+            raise InputError("not valid base64", field="content_base64") from None
+    target = _upload_dir(principal.tenant) / body.filename
+    previous = target.read_bytes() if target.exists() else None
+    target.write_bytes(data)
+    report = ingest([target], open_kb(svc.config.kb_path(principal.tenant)), principal.tenant)
+    if report.failed:
+        # Nothing half-stored: put back the previous upload (or none).
+        if previous is None:
+            target.unlink()
+        else:
+            target.write_bytes(previous)
+        raise InputError(report.failed[0][1].replace(str(target), body.filename),
+                         field="filename", value=body.filename)
+    svc.record(principal, "knowledge-ingest", {"filename": body.filename, "size": len(data)},
+               shown=[{"filename": body.filename, "chunks": report.chunks}])
+    return IngestOut(filename=body.filename, added=report.added, updated=report.updated,
+                     unchanged=report.unchanged, chunks=report.chunks)
+
+
+@router.post("/rare/rank", summary="Rank rare diseases for HPO-coded phenotypes")
+def rare_rank(body: RareRankIn, principal: Principal = Depends(api_client),
+              svc: Service = Depends(service)) -> dict[str, Any]:
+    from huizhen.reasoning.rare import RareQuery, load_ranker
+
+    result = load_ranker().rank(RareQuery(present=body.present, excluded=body.excluded,
+                                          sex=body.sex, onset_years=body.onset_years),
+                                top=body.top).to_dict()
+    svc.record(principal, "rare-rank", body.model_dump(mode="json"), patient_id=body.patient_id,
+               knowledge={"hpo": result["hpo_release"]},
+               shown=[{"rank": r["rank"], "id": r["id"], "name": r["name"]}
+                      for r in result["results"]])
+    return result
