@@ -1,0 +1,143 @@
+"""The library's search entry point: lexical, dense or hybrid, with scope filters.
+
+Why here and not in the CLI: the CLI, the API and the reasoners all call this
+one function, so a hit means the same thing (and is cited the same way)
+wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from huizhen.errors import InputError, KnowledgeError
+from huizhen.paths import data_dir
+from huizhen.retrieval.dense import dense_search, has_vectors
+from huizhen.retrieval.fusion import rrf
+from huizhen.retrieval.lexical import lexical_search
+from huizhen.retrieval.tokenize import tokens
+from huizhen.store.base import Filters, KnowledgeStore
+from huizhen.store.model import PUBLIC, Hit, StoredChunk
+
+MODES = ("lexical", "dense", "hybrid")
+#: How deep each list goes before fusion.
+CANDIDATES = 50
+SNIPPET_CHARS = 240
+_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+_open: dict[str, KnowledgeStore] = {}
+_open_lock = threading.Lock()
+
+
+def default_kb_path() -> Path:
+    """Where the default knowledge base lives: ``<user data dir>/kb/huizhen-kb.sqlite``."""
+    return data_dir() / "kb" / "huizhen-kb.sqlite"
+
+
+def open_kb(path: Path | str | None = None, *, must_exist: bool = False) -> KnowledgeStore:
+    """The knowledge base at ``path`` (default: the user's), opened once per process."""
+    from huizhen.store.sqlite import SQLiteStore
+
+    p = Path(path) if path is not None else default_kb_path()
+    key = str(p.resolve())
+    with _open_lock:
+        if key in _open:
+            return _open[key]
+        if must_exist and not p.exists():
+            raise KnowledgeError("no knowledge base here; create it with `huizhen kb init` "
+                                 "or `huizhen kb ingest`", source=str(p))
+        store = SQLiteStore(p)
+        _open[key] = store
+        return store
+
+
+def close_all() -> None:
+    """Close every knowledge base this process opened (tests, CLI exit)."""
+    with _open_lock:
+        for store in _open.values():
+            store.close()
+        _open.clear()
+
+
+def check_tenant(tenant: str | None) -> str | None:
+    if tenant is None or tenant == PUBLIC:
+        return None
+    if not _TENANT.match(tenant):
+        raise InputError("a tenant id is 1-64 letters, digits, '.', '_' or '-'",
+                         field="tenant", value=tenant)
+    return tenant
+
+
+def filters_for(tenant: str | None, lang: str | None = None, source: str | None = None) -> Filters:
+    """Public documents plus the caller's own tenant: never another tenant's."""
+    t = check_tenant(tenant)
+    return Filters(scopes=(PUBLIC,) if t is None else (PUBLIC, t), language=lang or None,
+                   source=source or None)
+
+
+def snippet(text: str, query_terms: set[str], width: int = SNIPPET_CHARS) -> str:
+    """The window of ``text`` with the most query terms, cut at word boundaries."""
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    parts = re.split(r"(?<=[.!?。！？；;])\s*", flat)
+    best, best_score, pos, best_pos = 0, -1.0, 0, 0
+    starts = []
+    for p in parts:
+        starts.append(pos)
+        pos += len(p) + 1
+    for i, p in enumerate(parts):
+        score = len(query_terms & set(tokens(p)))
+        if score > best_score:
+            best, best_score, best_pos = i, score, starts[i]
+    del best
+    start = best_pos
+    out = flat[start : start + width]
+    if start + width < len(flat):
+        cut = out.rfind(" ")
+        out = (out[:cut] if cut > width // 2 else out) + " …"
+    return ("… " if start > 0 else "") + out
+
+
+def _hit(c: StoredChunk, score: float, terms: set[str]) -> Hit:
+    return Hit(doc_id=c.doc_id, title=c.title, heading_path=c.heading_path,
+               snippet=snippet(c.text, terms), text=c.text, score=score, source=c.source,
+               url=c.url, license=c.license, scope=c.scope, chunk_id=c.chunk_id,
+               anchor=c.anchor, language=c.language)
+
+
+def ranked_ids(store: KnowledgeStore, query: str, filters: Filters, mode: str,
+               depth: int = CANDIDATES) -> list[tuple[int, float]]:
+    """(chunk_id, score) best first for ``mode``; the evaluation scores these directly."""
+    if mode not in MODES:
+        raise InputError(f"mode must be one of {', '.join(MODES)}", field="mode", value=mode)
+    if mode == "lexical":
+        return lexical_search(store, query, filters, depth)
+    if mode == "dense":
+        if not has_vectors(store):
+            raise KnowledgeError("this knowledge base has no embeddings; run `huizhen kb embed` "
+                                 "or search with --mode lexical", source=store.location)
+        return dense_search(store, query, filters, depth)
+    lex = lexical_search(store, query, filters, depth)
+    if not has_vectors(store):
+        return lex
+    return rrf([lex, dense_search(store, query, filters, depth)])
+
+
+def search(query: str, *, kb: KnowledgeStore | Path | str | None = None, tenant: str | None = None,
+           top: int = 5, mode: str = "hybrid", lang: str | None = None,
+           source: str | None = None) -> list[Hit]:
+    """The ``top`` passages for ``query`` that ``tenant`` may see (public + its own).
+
+    An empty list means nothing matched; callers say so rather than guess."""
+    if not query or not query.strip():
+        raise InputError("the query is empty", field="query", value=query)
+    if top < 1:
+        raise InputError("top must be at least 1", field="top", value=top)
+    store = kb if isinstance(kb, KnowledgeStore) else open_kb(kb, must_exist=True)
+    filters = filters_for(tenant, lang, source)
+    ranked = ranked_ids(store, query, filters, mode, max(CANDIDATES, top))[:top]
+    chunks = store.chunks([cid for cid, _ in ranked])
+    terms = set(tokens(query))
+    return [_hit(chunks[cid], score, terms) for cid, score in ranked if cid in chunks]
