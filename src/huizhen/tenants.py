@@ -104,7 +104,8 @@ class TenantConfig(_Strict):
 
 class AuditConfig(_Strict):
     url: str | None = Field(
-        default=None, description="sqlite:///path or a path; default: audit.db in the data dir."
+        default=None, description="postgresql://..., sqlite:///path or a path; default: audit.db "
+        "in the data dir."
     )
 
 
@@ -156,14 +157,17 @@ class ServiceConfig:
         except KeyError:
             raise NotFoundError("no such tenant", field="tenant", value=tenant_id) from None
 
-    def audit_path(self) -> Path:
-        """Where the SQLite audit database lives."""
+    def audit_location(self) -> str | Path:
+        """The audit store: a PostgreSQL URL, or the SQLite file (relative to the config)."""
         url = self.model.audit.url
         if not url:
             return data_dir() / "audit.db"
+        if url.startswith(("postgresql://", "postgres://")):
+            return url
         raw = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
         if "://" in raw:
-            raise ConfigError("only sqlite audit stores are supported", field="audit.url", value=url)
+            raise ConfigError("unknown audit store URL scheme; use postgresql:// or sqlite:///",
+                              field="audit.url", value=url)
         path = Path(raw)
         return path if path.is_absolute() else self.base_dir / path
 

@@ -30,7 +30,7 @@ def create_app(config: ServiceConfig | None = None, *, audit: AuditStore | None 
     from huizhen.api.routes import cdshooks, knowledge, meta, rest
 
     config = config or load_config()
-    store = audit or open_audit_store(config.audit_path())
+    store = audit or open_audit_store(config.audit_location())
     app = FastAPI(title="huizhen", version=__version__, description=DESCRIPTION)
     app.state.huizhen = Service(
         config=config, audit=store, jwt=JWTVerifier(config, replay=store),

@@ -1,40 +1,21 @@
-"""The SQLite audit store.
+"""The SQLite audit backend: one file for a clinic laptop or one host.
 
-Append-only is enforced by the database itself: triggers abort any UPDATE or
-DELETE on events, cards and feedback, so a bug (or a hurried operator with a
-SQL shell) cannot rewrite history without dropping the triggers first — and
-the hash chain (each event hashes its content with the previous event's hash)
-shows it if they do.  WAL mode and a busy timeout let several API processes on
-one host share the file; ``BEGIN IMMEDIATE`` makes "read the last hash, append"
-one step across them.
+WAL mode and a busy timeout let several API processes on one host share the
+file; ``BEGIN IMMEDIATE`` takes the write lock before the last hash is read.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 import sqlite3
-import threading
-import time
-import uuid
-from datetime import datetime, timezone
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from huizhen.audit.model import (
-    AuditEvent,
-    FeedbackEntry,
-    OverrideRate,
-    ShownCard,
-    StoredEvent,
-    canonical_json,
-)
-from huizhen.errors import KnowledgeError, NotFoundError
+from huizhen.audit.sql import APPEND_ONLY, SQLAuditStore
 
-_GENESIS = "0" * 64
-
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -83,257 +64,46 @@ CREATE TABLE IF NOT EXISTS nonces (
 );
 """
 
-_APPEND_ONLY = ("events", "cards", "feedback")
 
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _event_hash(prev: str, row: dict[str, Any]) -> str:
-    return hashlib.sha256((prev + canonical_json(row)).encode("utf-8")).hexdigest()
-
-
-class SQLiteAuditStore:
+class SQLiteAuditStore(SQLAuditStore):
     """One SQLite file; safe to share between threads (one lock) and processes (WAL)."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._lock = threading.Lock()
+        self.where = str(path)
         self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._lock:
-            self._db.executescript(_SCHEMA)
-            for table in _APPEND_ONLY:
+            self._db.executescript(SCHEMA)
+            for table in APPEND_ONLY:
                 for verb in ("UPDATE", "DELETE"):
                     self._db.execute(
                         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} "
                         f"ON {table} BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
                     )
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('pseudonym_key', ?)",
-                (secrets.token_hex(32),),
-            )
-        self._key = bytes.fromhex(
-            self._db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()[0]
-        )
+            self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('pseudonym_key', ?)",
+                             (secrets.token_hex(32),))
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'pseudonym_key'").fetchone()
+        self._key = bytes.fromhex(row[0])
 
-    # -- writing ---------------------------------------------------------------
+    def _run(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        return self._db.execute(sql, tuple(args))
 
-    def _append_locked(self, event: AuditEvent) -> StoredEvent:
-        """Append inside an open write transaction."""
-        last = self._db.execute("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        prev = last[0] if last else _GENESIS
-        event_id, at = str(uuid.uuid4()), _now()
-        row = {
-            "id": event_id, "at": at, "tenant": event.tenant, "actor": event.actor,
-            "action": event.action, "service": event.service, "input_hash": event.input_hash,
-            "patient": event.patient, "knowledge": event.knowledge, "shown": event.shown,
-            "decided": event.decided,
-        }
-        digest = _event_hash(prev, row)
-        cursor = self._db.execute(
-            "INSERT INTO events (id, at, tenant, actor, action, service, input_hash, patient, "
-            "knowledge, shown, decided, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (event_id, at, event.tenant, event.actor, event.action, event.service,
-             event.input_hash, event.patient, canonical_json(event.knowledge),
-             canonical_json(event.shown),
-             None if event.decided is None else canonical_json(event.decided), prev, digest),
-        )
-        return StoredEvent(seq=int(cursor.lastrowid or 0), id=event_id, at=at, event=event,
-                           hash=digest)
-
-    def append(self, event: AuditEvent, cards: list[ShownCard] | None = None) -> StoredEvent:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                stored = self._append_locked(event)
-                for card in cards or []:
-                    self._db.execute(
-                        "INSERT INTO cards (tenant, uuid, event_id, at, alert_type, indicator, "
-                        "summary, suggestions) VALUES (?,?,?,?,?,?,?,?)",
-                        (event.tenant, card.uuid, stored.id, stored.at, card.alert_type,
-                         card.indicator, card.summary, json.dumps(card.suggestions)),
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        return stored
-
-    def record_feedback(
-        self, tenant: str, actor: str, service: str | None, entries: list[FeedbackEntry]
-    ) -> list[bool]:
-        from huizhen.audit.model import input_hash
-
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                fresh: list[bool] = []
-                for index, entry in enumerate(entries):
-                    card = self._card_locked(tenant, entry.card)
-                    if card is None:
-                        raise NotFoundError("no card with this uuid was shown to this tenant",
-                                            field=f"feedback[{index}].card", value=entry.card)
-                    unknown = sorted(set(entry.accepted_suggestions) - set(card.suggestions))
-                    if unknown:
-                        raise NotFoundError(
-                            "the card has no suggestion with this uuid",
-                            field=f"feedback[{index}].acceptedSuggestions", value=unknown[0])
-                    seen = self._db.execute(
-                        "SELECT 1 FROM feedback WHERE tenant=? AND card=? AND outcome=? "
-                        "AND outcome_at=?", (tenant, entry.card, entry.outcome, entry.outcome_at),
-                    ).fetchone()
-                    if seen:
-                        fresh.append(False)
-                        continue
-                    decided = {
-                        "card": entry.card, "alert_type": card.alert_type,
-                        "outcome": entry.outcome, "outcome_at": entry.outcome_at,
-                        "accepted_suggestions": entry.accepted_suggestions,
-                        "reason": {"code": entry.reason_code, "system": entry.reason_system,
-                                   "display": entry.reason_display},
-                        "comment": entry.comment,
-                    }
-                    stored = self._append_locked(AuditEvent(
-                        tenant=tenant, actor=actor, action="feedback", service=service,
-                        input_hash=input_hash(decided), decided=decided,
-                    ))
-                    self._db.execute(
-                        "INSERT INTO feedback (tenant, card, outcome, outcome_at, accepted, "
-                        "reason_code, reason_system, reason_display, comment, event_id) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?)",
-                        (tenant, entry.card, entry.outcome, entry.outcome_at,
-                         json.dumps(entry.accepted_suggestions), entry.reason_code,
-                         entry.reason_system, entry.reason_display, entry.comment, stored.id),
-                    )
-                    fresh.append(True)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        return fresh
-
-    def claim_nonce(self, issuer: str, jti: str, expires_at: float) -> bool:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("DELETE FROM nonces WHERE expires_at < ?", (time.time(),))
-                cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO nonces (issuer, jti, expires_at) VALUES (?,?,?)",
-                    (issuer, jti, expires_at))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        return cursor.rowcount == 1
-
-    # -- reading ---------------------------------------------------------------
-
-    def _card_locked(self, tenant: str, uuid_: str) -> ShownCard | None:
-        row = self._db.execute(
-            "SELECT uuid, alert_type, indicator, summary, suggestions FROM cards "
-            "WHERE tenant=? AND uuid=?", (tenant, uuid_)).fetchone()
-        if row is None:
-            return None
-        return ShownCard(uuid=row["uuid"], alert_type=row["alert_type"],
-                         indicator=row["indicator"], summary=row["summary"],
-                         suggestions=json.loads(row["suggestions"]))
-
-    def card(self, tenant: str, uuid: str) -> ShownCard | None:
-        with self._lock:
-            return self._card_locked(tenant, uuid)
-
-    def events(self, tenant: str, *, action: str | None = None, limit: int = 100) -> list[StoredEvent]:
-        sql = "SELECT * FROM events WHERE tenant=?"
-        args: list[Any] = [tenant]
-        if action is not None:
-            sql += " AND action=?"
-            args.append(action)
-        sql += " ORDER BY seq DESC LIMIT ?"
-        args.append(limit)
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-        return [_stored(row) for row in rows]
-
-    def override_rates(self, tenant: str, *, since: str | None = None) -> list[OverrideRate]:
-        """Per alert type: cards shown, and each card's latest decision."""
-        window = "AND c.at >= ?" if since else ""
-        args: list[Any] = [tenant, tenant] + ([since] if since else [])
-        sql = f"""
-            WITH latest AS (
-              SELECT card, outcome, reason_code, reason_display,
-                     ROW_NUMBER() OVER (PARTITION BY card ORDER BY outcome_at DESC) AS n
-              FROM feedback WHERE tenant = ?)
-            SELECT c.alert_type AS alert_type, COUNT(*) AS shown,
-                   SUM(l.outcome = 'accepted') AS accepted,
-                   SUM(l.outcome = 'overridden') AS overridden
-            FROM cards c LEFT JOIN latest l ON l.card = c.uuid AND l.n = 1
-            WHERE c.tenant = ? {window}
-            GROUP BY c.alert_type ORDER BY c.alert_type"""
-        reasons_sql = f"""
-            WITH latest AS (
-              SELECT card, outcome, COALESCE(reason_display, reason_code, '(no reason)') AS reason,
-                     ROW_NUMBER() OVER (PARTITION BY card ORDER BY outcome_at DESC) AS n
-              FROM feedback WHERE tenant = ?)
-            SELECT c.alert_type AS alert_type, l.reason AS reason, COUNT(*) AS k
-            FROM cards c JOIN latest l ON l.card = c.uuid AND l.n = 1
-            WHERE c.tenant = ? {window} AND l.outcome = 'overridden'
-            GROUP BY c.alert_type, l.reason ORDER BY k DESC, reason"""
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-            reason_rows = self._db.execute(reasons_sql, args).fetchall()
-        reasons: dict[str, dict[str, int]] = {}
-        for row in reason_rows:
-            reasons.setdefault(row["alert_type"], {})[row["reason"]] = row["k"]
-        out = []
-        for row in rows:
-            accepted, overridden = int(row["accepted"] or 0), int(row["overridden"] or 0)
-            decided = accepted + overridden
-            out.append(OverrideRate(
-                alert_type=row["alert_type"], shown=int(row["shown"]), accepted=accepted,
-                overridden=overridden,
-                override_rate=round(overridden / decided, 4) if decided else None,
-                reasons=reasons.get(row["alert_type"], {}),
-            ))
-        return out
-
-    def pseudonym_key(self) -> bytes:
-        return self._key
-
-    def verify_chain(self) -> int:
-        prev, count = _GENESIS, 0
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM events ORDER BY seq").fetchall()
-        for row in rows:
-            stored = _stored(row)
-            e = stored.event
-            content = {
-                "id": stored.id, "at": stored.at, "tenant": e.tenant, "actor": e.actor,
-                "action": e.action, "service": e.service, "input_hash": e.input_hash,
-                "patient": e.patient, "knowledge": e.knowledge, "shown": e.shown,
-                "decided": e.decided,
-            }
-            if row["prev_hash"] != prev or _event_hash(prev, content) != row["hash"]:
-                raise KnowledgeError("audit chain broken", source=str(self.path),
-                                     field="seq", value=row["seq"])
-            prev, count = row["hash"], count + 1
-        return count
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-def _stored(row: sqlite3.Row) -> StoredEvent:
-    event = AuditEvent(
-        tenant=row["tenant"], actor=row["actor"], action=row["action"], service=row["service"],
-        input_hash=row["input_hash"], patient=row["patient"],
-        knowledge=json.loads(row["knowledge"]), shown=json.loads(row["shown"]),
-        decided=None if row["decided"] is None else json.loads(row["decided"]),
-    )
-    return StoredEvent(seq=row["seq"], id=row["id"], at=row["at"], event=event, hash=row["hash"])

@@ -1,7 +1,8 @@
 """The audit store interface, and choosing a backend from a URL.
 
 Handlers and hooks talk to this interface only; the SQLite backend serves a
-clinic laptop and several processes on one host.  The store is also the
+clinic laptop and several processes on one host, the PostgreSQL backend a
+network of hosts.  The store is also the
 service's shared JWT replay guard (``claim_nonce``), so that API processes
 behind one load balancer refuse a token replayed to a sibling.
 """
@@ -51,11 +52,12 @@ class AuditStore(Protocol):
 
 
 def open_audit_store(location: str | Path) -> AuditStore:
-    """Open the store a URL or path names (``sqlite:///path`` or a file path)."""
+    """Open the store a URL or path names: ``postgresql://...``, ``sqlite:///path`` or a path."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        raise ConfigError("the PostgreSQL audit backend is not available in this build",
-                          field="audit.url", value=text)
+        from huizhen.audit.postgres import PostgresAuditStore
+
+        return PostgresAuditStore(text)
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite:///")
     elif "://" in text:

@@ -1,4 +1,4 @@
-"""The SQLite audit store: append-only, hash-chained, tenant-scoped, idempotent feedback."""
+"""The audit store on both backends: append-only, hash-chained, tenant-scoped, idempotent."""
 
 from __future__ import annotations
 
@@ -20,10 +20,21 @@ from huizhen.errors import ConfigError, KnowledgeError, NotFoundError
 
 
 @pytest.fixture()
-def store(tmp_path: Path):
-    store = open_audit_store(f"sqlite:///{tmp_path / 'audit.db'}")
+def store(audit_url: str):
+    store = open_audit_store(audit_url)
     yield store
     store.close()
+
+
+def _raw(store):
+    """A second, plain connection to the same database, as an operator's SQL shell."""
+    if store.where.startswith("postgresql"):
+        import psycopg
+
+        db = psycopg.connect(store._db.info.dsn, autocommit=True)
+        db.execute("SET search_path TO huizhen_audit")
+        return db, psycopg.errors.RaiseException
+    return sqlite3.connect(store.where, isolation_level=None), sqlite3.IntegrityError
 
 
 def _event(tenant: str = "a", action: str = "cds-hook:order-sign") -> AuditEvent:
@@ -58,10 +69,10 @@ def test_events_are_chained_and_read_back_whole(store) -> None:
 
 def test_the_database_refuses_updates_and_deletes(store) -> None:
     store.append(_event(), [_card("c1")])
-    db = sqlite3.connect(store.path)
+    db, refused = _raw(store)
     for sql in ("UPDATE events SET actor = 'me'", "DELETE FROM events",
                 "UPDATE cards SET alert_type = 'x'", "DELETE FROM cards"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(refused, match="append-only"):
             db.execute(sql)
     db.close()
 
@@ -69,12 +80,15 @@ def test_the_database_refuses_updates_and_deletes(store) -> None:
 def test_a_tampered_chain_is_detected(store) -> None:
     store.append(_event())
     store.append(_event())
-    db = sqlite3.connect(store.path)
-    db.execute("DROP TRIGGER events_no_update")
-    db.execute("UPDATE events SET actor = 'someone else' WHERE seq = 1")
-    db.commit()
+    db, _ = _raw(store)
+    if store.where.startswith("postgresql"):
+        db.execute("ALTER TABLE events DISABLE TRIGGER events_append_only")
+    else:
+        db.execute("DROP TRIGGER events_no_update")
+    first = store.events("a")[-1].seq
+    db.execute(f"UPDATE events SET actor = 'someone else' WHERE seq = {first}")
     db.close()
-    with pytest.raises(KnowledgeError, match="seq=1: audit chain broken"):
+    with pytest.raises(KnowledgeError, match=f"seq={first}: audit chain broken"):
         store.verify_chain()
 
 
@@ -118,10 +132,10 @@ def test_tenants_see_only_their_own_records(store) -> None:
     assert store.card("b", "c1") is not None and store.card("c", "c1") is None
 
 
-def test_nonces_are_claimed_once_across_connections(store, tmp_path: Path) -> None:
+def test_nonces_are_claimed_once_across_connections(store, audit_url: str) -> None:
     import time
 
-    other = open_audit_store(tmp_path / "audit.db")
+    other = open_audit_store(audit_url)
     try:
         assert store.claim_nonce("iss", "j1", time.time() + 60) is True
         assert other.claim_nonce("iss", "j1", time.time() + 60) is False
