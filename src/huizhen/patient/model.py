@@ -167,6 +167,8 @@ class Patient:
     lang: str | None = None  # "zh" or "en"
     #: Where the patient came from (file name, "text", ...).
     source: str | None = None
+    #: Date of death when the record says so; ages are computed on it, not today.
+    deceased_date: date | None = None
 
     def present_findings(self) -> list[Finding]:
         return [f for f in self.findings if f.present and f.certainty != "family"]

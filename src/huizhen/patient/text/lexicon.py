@@ -1,0 +1,185 @@
+"""The dictionary the free-text matcher looks words up in, built from HPO.
+
+Why a dictionary and not a model: it runs offline on two cores, every match is
+explainable (this word is this HPO label), and HPO already carries English
+labels, synonyms, layperson synonyms and the official Chinese translation.
+What HPO lacks — colloquial Chinese (发烧, 拉肚子), clinical shorthand (SOB) —
+is in ``huizhen/data/intake/lexicon.tsv``, written by hand from general
+clinical usage, which wins over HPO's own synonyms.  Its rows with language
+``en-neg`` / ``zh-neg`` state the absence of a term ("afebrile", 体温正常).
+
+Only terms under *Phenotypic abnormality* (HP:0000118) are indexed: the other
+HPO branches (mode of inheritance, clinical modifiers such as "Mild" or "Left",
+frequency, onset) are words every note uses in another sense.
+
+English keys are token tuples after ``normalise_token`` (case, British
+spelling, plurals) with articles and "of" dropped; Chinese keys are Simplified
+strings (Traditional input is converted with OpenCC before matching).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from huizhen.paths import PACKAGE_DATA
+
+SUPPLEMENT = PACKAGE_DATA / "intake" / "lexicon.tsv"
+PHENOTYPIC_ABNORMALITY = "HP:0000118"
+STOPWORDS = frozenset({"the", "a", "an", "of"})
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*|\d+(?:\.\d+)?")
+_BRIT = [("oedema", "edema"), ("oesophag", "esophag"), ("haem", "hem"), ("aemia", "emia"),
+         ("paed", "ped"), ("dyspnoea", "dyspnea"), ("diarrhoea", "diarrhea"),
+         ("orthopnoea", "orthopnea"), ("apnoea", "apnea"), ("tumour", "tumor"),
+         ("colour", "color"), ("leucocyt", "leukocyt"), ("leukaem", "leukem"),
+         ("foetal", "fetal"), ("oestr", "estr"), ("ischaem", "ischem"), ("anaes", "anes"),
+         ("tachypnoea", "tachypnea"), ("hypoxaem", "hypoxem")]
+
+
+def normalise_token(word: str) -> str:
+    """Lower case, American spelling, singular: the form both index and text use."""
+    w = word.lower().strip("'")
+    for brit, us in _BRIT:
+        if brit in w:
+            w = w.replace(brit, us)
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")):
+        return w[:-1]
+    return w
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """(normalised token, start, end) of each word, articles and "of" left out."""
+    out = []
+    for m in _WORD.finditer(text):
+        t = normalise_token(m.group())
+        if t not in STOPWORDS:
+            out.append((t, m.start(), m.end()))
+    return out
+
+
+@dataclass
+class Lexicon:
+    """Normalised English token tuples and Chinese strings -> HPO id."""
+
+    release: str
+    en: dict[tuple[str, ...], str] = field(default_factory=dict)
+    zh: dict[str, str] = field(default_factory=dict)
+    en_max: int = 1
+    zh_max: int = 1
+    #: Keys that state the *absence* of the term ("afebrile", 体温正常).
+    negated_en: set[tuple[str, ...]] = field(default_factory=set)
+    negated_zh: set[str] = field(default_factory=set)
+
+
+def _is_abbreviation(label: str) -> bool:
+    return label.isupper() and len(label) <= 6 or bool(re.fullmatch(r"[A-Z0-9]{2,6}s?", label))
+
+
+def _add_en(lex: Lexicon, label: str, hpo_id: str, *, curated: bool,
+            negated: bool = False) -> None:
+    if not curated and _is_abbreviation(label):
+        return  # "ASD", "MI": ambiguous out of context (curated ones are in the supplement)
+    key = tuple(t for t, _, _ in tokens(label))
+    if not key:
+        return
+    if not curated and len(key) == 1 and len(key[0]) <= 3:
+        return
+    lex.en.setdefault(key, hpo_id)
+    if negated:
+        lex.negated_en.add(key)
+    lex.en_max = max(lex.en_max, len(key))
+
+
+def zh_variants(label: str) -> list[str]:
+    """A Chinese label and the forms notes write it in: without a bracketed part
+    (细长指(趾) -> 细长指, 细长指趾) and without a trailing 症 (月经过多症 -> 月经过多)."""
+    from huizhen.knowledge.hpo import normalize_label
+
+    key = normalize_label(label)
+    out = [key]
+    if re.search(r"[（(].*?[)）]", key):
+        out.append(re.sub(r"[（(].*?[)）]", "", key))
+        out.append(re.sub(r"[（()）]", "", key))
+    for k in list(out):
+        if k.endswith("症") and len(k) >= 4:
+            out.append(k[:-1])
+    return [k for k in dict.fromkeys(out) if len(k) >= 2]
+
+
+def _add_zh(lex: Lexicon, label: str, hpo_id: str, *, negated: bool = False) -> None:
+    for key in zh_variants(label):
+        lex.zh.setdefault(key, hpo_id)
+        if negated:
+            lex.negated_zh.add(key)
+        lex.zh_max = max(lex.zh_max, len(key))
+
+
+def read_supplement() -> list[tuple[str, str, str]]:
+    """(hpo_id, lang, term) rows of the curated supplement lexicon."""
+    rows = []
+    with open(SUPPLEMENT, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith(("#", "hpo_id\t")) or not line.strip():
+                continue
+            hpo_id, lang, term = line.rstrip("\n").split("\t")[:3]
+            rows.append((hpo_id, lang, term))
+    return rows
+
+
+@lru_cache(maxsize=1)
+def build_lexicon() -> Lexicon:
+    """The matcher's dictionary for the installed HPO release: built once, pickled in
+    the cache directory under a key of the HPO files and the supplement."""
+    from huizhen.knowledge.hpo import (
+        VENDORED,
+        cached_pickle,
+        default_hpo_dir,
+        file_digest,
+        load_hpo,
+    )
+
+    hpo = load_hpo()
+    key = file_digest([default_hpo_dir() / "hp.obo", VENDORED / "hp-zh.babelon.tsv", SUPPLEMENT,
+                       Path(__file__)])
+    return cached_pickle("intake-lexicon", key, lambda: _build(hpo))  # type: ignore[no-any-return]
+
+
+def _build(hpo: Any) -> Lexicon:
+    lex = Lexicon(release=hpo.release)
+    for hpo_id, lang, term in read_supplement():
+        cur, _ = hpo.resolve(hpo_id)
+        negated = lang.endswith("-neg")
+        if lang.startswith("en"):
+            _add_en(lex, term, cur, curated=True, negated=negated)
+        else:
+            _add_zh(lex, term, cur, negated=negated)
+    keep = hpo.descendants(PHENOTYPIC_ABNORMALITY)
+    keep.discard(PHENOTYPIC_ABNORMALITY)
+    ids = sorted(keep)
+    # Tiers: primary labels first, then exact synonyms and lay terms, then the rest,
+    # so an ambiguous synonym never hides another term's own name.
+    for tier in range(3):
+        for t in ids:
+            term = hpo.terms[t]
+            if tier == 0:
+                names, zh = [term.name], term.zh
+            elif tier == 1:
+                names = [s for s, sc in zip(term.synonyms, term.synonym_scopes) if sc == "EXACT"]
+                names += term.lay
+                zh = []
+            else:
+                names = [s for s, sc in zip(term.synonyms, term.synonym_scopes)
+                         if sc in ("RELATED", "NARROW")]
+                zh = []
+            for name in names:
+                _add_en(lex, name, t, curated=False)
+            for name in zh:
+                _add_zh(lex, name, t)
+    return lex
