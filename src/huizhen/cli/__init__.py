@@ -17,6 +17,7 @@ from huizhen.cli.app import app, eval_app, kb_app
 #: Modules that register commands; each is imported for its side effect.
 _COMMAND_MODULES: list[str] = [
     "huizhen.cli.serve",
+    "huizhen.cli.intake",
 ]
 
 
