@@ -75,4 +75,15 @@ def test_rare_ranking_is_thin_over_the_ranker_and_audited(http: httpx.Client, ap
                               for r in result["results"]]
     bad = http.post("/v1/rare/rank", headers=a, json={"present": ["seizures"]})
     assert bad.status_code == 422
-    assert "present[0]='seizures' is not an HPO id like HP:0001250" in bad.json()["error"]["message"]
+    assert bad.json()["error"]["message"] == (
+        "body.present[0]='seizures': String should match pattern '^HP:\\d{7}$'")
+
+
+def test_search_before_any_ingest_is_404_not_a_server_error(http: httpx.Client, api_keys) -> None:
+    response = http.get("/v1/knowledge/search", headers={"X-API-Key": api_keys["hospital-a"]},
+                        params={"q": "warfarin"})
+    assert response.status_code == 404
+    assert response.json() == {"error": {
+        "type": "NotFoundError", "field": "knowledge_base", "value": "kb.sqlite",
+        "message": "knowledge_base='kb.sqlite': this tenant has no knowledge base yet; "
+                   "ingest documents first"}}

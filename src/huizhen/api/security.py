@@ -16,9 +16,13 @@ def endpoint_url(svc: Service, request: Request) -> str:
     """The public URL of the endpoint being called: what the JWT's ``aud`` must say.
 
     Built from the configured service URL, not the Host header, so a proxy in
-    front (or a spoofed Host) cannot change what audience is accepted.
+    front (or a spoofed Host) cannot change what audience is accepted; the path
+    is taken as it was sent (percent-encoding kept), which is what the client
+    signed.
     """
-    return svc.config.service_url + request.url.path
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
+    return svc.config.service_url + path
 
 
 def cds_client(

@@ -19,7 +19,7 @@ from huizhen.api.security import api_client
 from huizhen.api.state import Service, service
 from huizhen.api.wire.rest import DocumentIn, IngestOut, RareRankIn
 from huizhen.auth import Principal
-from huizhen.errors import InputError
+from huizhen.errors import InputError, NotFoundError
 from huizhen.paths import data_dir
 
 router = APIRouter(prefix="/v1", tags=["REST"])
@@ -34,10 +34,13 @@ def knowledge_search(
     principal: Principal = Depends(api_client),
     svc: Service = Depends(service),
 ) -> dict[str, Any]:
-    from huizhen.retrieval import search
+    from huizhen.retrieval import default_kb_path, search
 
-    hits = search(q, kb=svc.config.kb_path(principal.tenant), tenant=principal.tenant, top=top,
-                  mode=mode, lang=lang)
+    kb = svc.config.kb_path(principal.tenant) or default_kb_path()
+    if not kb.exists():
+        raise NotFoundError("this tenant has no knowledge base yet; ingest documents first",
+                            field="knowledge_base", value=kb.name)
+    hits = search(q, kb=kb, tenant=principal.tenant, top=top, mode=mode, lang=lang)
     shown = [hit.to_dict() for hit in hits]
     svc.record(principal, "knowledge-search", {"q": q, "top": top, "mode": mode, "lang": lang},
                shown=[{"doc_id": h["doc_id"], "chunk_id": h["chunk_id"], "scope": h["scope"]}
@@ -69,7 +72,11 @@ def ingest_document(body: DocumentIn, principal: Principal = Depends(api_client)
             raise InputError("not valid base64", field="content_base64") from None
     target = _upload_dir(principal.tenant) / body.filename
     previous = target.read_bytes() if target.exists() else None
-    target.write_bytes(data)
+    try:
+        target.write_bytes(data)
+    except (OSError, UnicodeError) as err:
+        raise InputError(f"cannot store a file by this name ({type(err).__name__})",
+                         field="filename", value=body.filename) from None
     report = ingest([target], open_kb(svc.config.kb_path(principal.tenant)), principal.tenant)
     if report.failed:
         # Nothing half-stored: put back the previous upload (or none).
