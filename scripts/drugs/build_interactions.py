@@ -244,15 +244,32 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
         levels = [ANSM_LEVELS[lv["level"]] for lv in t["severity_levels"] if lv["level"] in ANSM_LEVELS]
         if not levels:
             continue
-        level = max(levels, key=RANK.__getitem__)
         a_side, b_side = side(t["main_drug"]), side(t["plus_drug"])
+        # Several grades in one entry are conditions (a dose, a named member of a class).
+        # Between two substances the conditions concern those very drugs: keep the strictest.
+        # When a class is involved, the stricter grades single out particular members, which
+        # the thesaurus also lists in their own entries: the general grade is the mildest.
+        # When the grades depend on a dose (aspirin, methotrexate), the contraindication is for
+        # high doses huizhen cannot see: the next grade down is used.
+        is_class = any(k == "class" for _, k in a_side + b_side)
+        by_dose = len(set(levels)) > 1 and any(
+            re.search(r"\bdoses?\b|\bmg\b", lv["info"], re.I) for lv in t["severity_levels"])
+        if by_dose:
+            below_ci = [lv for lv in levels if lv != "contraindicated"]
+            level = max(below_ci or levels, key=RANK.__getitem__)
+        else:
+            level = (min if is_class else max)(levels, key=RANK.__getitem__)
         if not a_side or not b_side:
             skipped.append(f"{t['main_drug']} + {t['plus_drug']}")
             continue
         effect = effect_of(t["interaction_mechanism"])
         mgmt = LEVEL_MANAGEMENT[level]
         if len(set(levels)) > 1:
-            mgmt += " (The source grades this pair by circumstance; the strictest grade is shown.)"
+            top = max(levels, key=RANK.__getitem__)
+            mgmt += (f" (The source grades this pair by dose, up to {top} at high doses.)" if by_dose
+                     else " (The source grades this pair by circumstance; the strictest grade "
+                     "is shown.)" if not is_class else
+                     f" (The source grades some members or circumstances up to {top}.)")
         for a, ak in a_side:
             for b, bk in b_side:
                 rows.append({"a": a, "a_kind": ak, "b": b, "b_kind": bk, "level": level,
@@ -314,8 +331,15 @@ def main(shared: Path) -> None:
             level, ref = "contraindicated", ref + "; " + ONC_CONTRAINDICATED[gid]
         elif frozenset((pa, pb)) in ci_pairs or key in ci_pairs:
             level, ref = "contraindicated", ref + "; ANSM: contre-indication"
-        rows.append({"a": a, "a_kind": "ingredient", "b": b, "b_kind": "ingredient", "level": level,
-                     "effect": effect, "management": mgmt, "source": ONC_SOURCE, "source_ref": ref})
+        # The list names each drug; when DrugBank has since re-keyed the name (e.g. a salt now
+        # its own entry), the rule is also written for the id the name resolves to today.
+        a_ids = {a, *vocab.lookup_ids(a_name)}
+        b_ids = {b, *vocab.lookup_ids(b_name)}
+        for x in sorted(a_ids):
+            for y in sorted(b_ids):
+                rows.append({"a": x, "a_kind": "ingredient", "b": y, "b_kind": "ingredient",
+                             "level": level, "effect": effect, "management": mgmt,
+                             "source": ONC_SOURCE, "source_ref": ref})
     n_onc = len(rows) - n_ansm
 
     nlm_seen: set[tuple] = set()

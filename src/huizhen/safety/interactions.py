@@ -52,7 +52,8 @@ def check_interactions(drugs: list[Drug], pack: DrugPack) -> list[Alert]:
                 continue
             rule, x, y, allr = best
             ni = frozenset((x, y)) in pack.non_interruptive
-            notes = [f"also: {r.source} ({r.level})" for r in allr[1:4] if r.source != rule.source]
+            notes = list(dict.fromkeys(f"also: {r.source} ({r.level})" for r in allr[1:]
+                                       if r.source != rule.source))[:3]
             if ni:
                 notes.append("on the ONC non-interruptive list: shown without interrupting")
             if rule.a.startswith("class:") or rule.b.startswith("class:"):
