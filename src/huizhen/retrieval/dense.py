@@ -17,7 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from huizhen.errors import KnowledgeError
-from huizhen.retrieval.embedding import Embedder, default_embedder, embedding_text, quantize, stamp
+from huizhen.retrieval.embedding import Embedder, default_embedder, quantize, stamp
+from huizhen.retrieval.lexical import mask, top_k
 from huizhen.store.base import Filters, KnowledgeStore, VectorSet
 
 STAMP_KEY = "embedding_stamp"
@@ -50,15 +51,6 @@ def vector_set(store: KnowledgeStore) -> VectorSet:
     return vs
 
 
-def _mask(vs: VectorSet, filters: Filters) -> np.ndarray:
-    mask = np.isin(vs.scopes, np.array(filters.scopes, dtype=object))
-    if filters.language:
-        mask &= vs.languages == filters.language
-    if filters.source:
-        mask &= vs.sources == filters.source
-    return mask
-
-
 def dense_search(store: KnowledgeStore, query: str, filters: Filters, limit: int = 50,
                  embedder: Embedder | None = None) -> list[tuple[int, float]]:
     """(chunk_id, cosine) best first over chunks the filters allow."""
@@ -66,16 +58,12 @@ def dense_search(store: KnowledgeStore, query: str, filters: Filters, limit: int
     vs = vector_set(store)
     if len(vs.chunk_ids) == 0:
         return []
-    q = (embedder or default_embedder()).query(query)
-    scores = vs.vectors @ q
-    mask = _mask(vs, filters)
-    scores = np.where(mask, scores, -np.inf)
-    k = min(limit, int(mask.sum()))
-    if k <= 0:
+    allowed = mask(vs.scopes, vs.languages, vs.sources, filters)
+    if not allowed.any():
         return []
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    return [(int(vs.chunk_ids[i]), float(scores[i])) for i in top]
+    q = (embedder or default_embedder()).query(query)
+    # cosines are shifted into (0, 2] so top_k's "positive score" rule keeps every allowed row
+    return [(cid, s - 1.0) for cid, s in top_k(vs.chunk_ids, vs.vectors @ q + 1.0, allowed, limit)]
 
 
 def has_vectors(store: KnowledgeStore) -> bool:
@@ -102,9 +90,10 @@ def embed_missing(store: KnowledgeStore, embedder: Embedder | None = None, batch
         todo = store.missing_embeddings(batch)
         if not todo:
             break
-        vecs = emb.passages([embedding_text(h, t) for _, h, t, _ in todo])
-        q, scales = quantize(vecs)
-        store.put_embeddings([(cid, q[i], float(scales[i])) for i, (cid, *_r) in enumerate(todo)])
+        unique = list(dict.fromkeys(t for _, t, _ in todo))  # chunks of a section share one text
+        q, scales = quantize(emb.passages(unique))
+        at = {t: i for i, t in enumerate(unique)}
+        store.put_embeddings([(cid, q[at[t]], float(scales[at[t]])) for cid, t, _ in todo])
         done += len(todo)
         if progress:
             progress(done, total, time.monotonic() - t0)

@@ -15,7 +15,7 @@ from huizhen.retrieval.chunking import chunk_section
 from huizhen.retrieval.embedding import embedding_text, text_key
 from huizhen.retrieval.tokenize import index_text, to_simplified
 from huizhen.store.base import ChunkRow
-from huizhen.store.model import Document
+from huizhen.store.model import Document, Section
 
 #: Usual ways of naming or asking about a section type, keyed by the heading as
 #: written (lower-case). Generic patient-information vocabulary, not tied to a corpus.
@@ -56,6 +56,11 @@ def heading_terms(headings: tuple[str, ...]) -> str:
     return index_text(" ".join(words))
 
 
+def section_embedding_text(sec: Section) -> str:
+    """What the embedding model reads for a section (shared by all its chunks)."""
+    return embedding_text(sec.heading_path, sec.text)
+
+
 def chunk_rows(doc: Document) -> list[ChunkRow]:
     """Chunk every section of ``doc`` and compute the index terms of each chunk."""
     title_terms = index_text(" ".join([doc.title, *doc.synonyms]))
@@ -63,9 +68,10 @@ def chunk_rows(doc: Document) -> list[ChunkRow]:
     for sec in doc.sections:
         sub = tuple(sec.heading_path[1:]) if sec.heading_path[:1] == (doc.title,) else sec.heading_path
         h_terms = heading_terms(sub)
+        emb_text = section_embedding_text(sec)
         for ch in chunk_section(sec.text, sec.heading_path):
             rows.append(ChunkRow(
                 anchor=sec.anchor, ordinal=ch.ordinal, heading_path=ch.heading_path, text=ch.text,
                 title_terms=title_terms, heading_terms=h_terms, body_terms=index_text(ch.text),
-                embed_key=text_key(embedding_text(ch.heading_path, ch.text))))
+                embed_text=emb_text, embed_key=text_key(emb_text)))
     return rows

@@ -16,9 +16,11 @@ on disk per knowledge base and generation, and rebuilt after any change.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +31,8 @@ from huizhen.retrieval.tokenize import tokens
 from huizhen.store.base import Filters, KnowledgeStore
 
 #: Field weights of (title, heading, body) and their length normalisation.
-WEIGHTS = (4.0, 3.0, 1.0)
-B = (0.5, 0.3, 0.75)
+WEIGHTS = (10.0, 5.0, 1.0)
+B = (0.75, 0.3, 0.5)
 K1 = 1.2
 _FORMAT = "bm25f-v1"
 
@@ -173,10 +175,36 @@ def top_k(ids: np.ndarray, scores: np.ndarray, allowed: np.ndarray, limit: int
     return [(int(ids[i]), float(scores[i])) for i in top]
 
 
+#: Definitional questions ("what is X", "什么是X") ask for a document's overview, but
+#: their wording is all stop words; they are given the overview section's heading terms.
+_DEFINITIONAL = re.compile(
+    r"^\s*(what\s+(is|are)\b|what's\b|whats\b|define\b|definition\s+of\b|meaning\s+of\b|"
+    r"tell\s+me\s+about\b|overview\s+of\b)|^\s*什么是|是什么|什麼是|是什麼|的定义|介绍一下",
+    re.IGNORECASE)
+_OVERVIEW_TERMS = "overview definition"
+
+
+@lru_cache(maxsize=1)
+def _section_type_terms() -> frozenset[str]:
+    from huizhen.retrieval.indexing import SECTION_TERMS
+
+    words = " ".join(v for k, v in SECTION_TERMS.items() if k != "information")
+    return frozenset(tokens(words))
+
+
+def query_terms(query: str) -> list[str]:
+    """Index terms of a query, plus the overview's heading terms for a definitional one
+    (an opener such as "what is" and no word naming another section type)."""
+    terms = tokens(query)
+    if _DEFINITIONAL.search(query) and not _section_type_terms().intersection(terms):
+        terms += tokens(_OVERVIEW_TERMS)
+    return terms
+
+
 def lexical_search(store: KnowledgeStore, query: str, filters: Filters, limit: int = 50
                    ) -> list[tuple[int, float]]:
     """(chunk_id, BM25F score) best first; empty when no term of the query is indexed."""
-    terms = tokens(query)
+    terms = query_terms(query)
     if not terms:
         return []
     index = lexical_index(store)

@@ -21,16 +21,16 @@ from huizhen.store.base import KnowledgeStore
 PREBUILT = PACKAGE_DATA / "kb" / "medquad-embeddings.npz"
 
 
-def attach_prebuilt(store: KnowledgeStore, path: Path = PREBUILT) -> int:
-    """Copy prebuilt vectors onto every chunk that lacks one; return how many.
+def attach_prebuilt(store: KnowledgeStore, path: Path = PREBUILT) -> int | None:
+    """Copy prebuilt vectors onto every chunk that lacks one; return how many, or
+    None when this installation ships no prebuilt vectors (search is then lexical
+    until `huizhen kb embed` has embedded everything).
 
-    Refuses (and attaches nothing) when the file is missing, was made by another
-    model or recipe, or does not cover every chunk: a half-embedded public base
-    would bias hybrid ranking towards the embedded part."""
+    Refuses (and attaches nothing) when the file was made by another model or
+    recipe, or does not cover every chunk: a half-embedded public base would bias
+    hybrid ranking towards the embedded part."""
     if not path.exists():
-        raise KnowledgeError("the prebuilt MedQuAD embeddings are missing; build them with "
-                             "scripts/build_kb_embeddings.py or run `huizhen kb embed`",
-                             source=str(path))
+        return None
     with np.load(path) as z:
         theirs = str(z["stamp"])
         keys, vectors, scales = z["keys"], z["vectors"], z["scales"]
@@ -45,7 +45,7 @@ def attach_prebuilt(store: KnowledgeStore, path: Path = PREBUILT) -> int:
     todo = store.missing_embeddings(10**9)
     if not todo:
         return 0
-    want = np.array([k for *_r, k in todo], dtype=np.uint64)
+    want = np.array([k for _c, _t, k in todo], dtype=np.uint64)
     pos = np.searchsorted(keys, want)
     pos = np.minimum(pos, len(keys) - 1)
     found = keys[pos] == want
@@ -55,7 +55,7 @@ def attach_prebuilt(store: KnowledgeStore, path: Path = PREBUILT) -> int:
                              "or chunker changed); rebuild with scripts/build_kb_embeddings.py",
                              source=str(path))
     store.set_meta(STAMP_KEY, theirs)
-    rows = [(cid, vectors[p], float(scales[p])) for (cid, *_r), p in zip(todo, pos.tolist())]
+    rows = [(cid, vectors[p], float(scales[p])) for (cid, _t, _k), p in zip(todo, pos.tolist())]
     for i in range(0, len(rows), 5000):
         store.put_embeddings(rows[i : i + 5000])
     return len(rows)

@@ -120,9 +120,24 @@ def ranked_ids(store: KnowledgeStore, query: str, filters: Filters, mode: str,
                                  "or search with --mode lexical", source=store.location)
         return dense_search(store, query, filters, depth)
     lex = lexical_search(store, query, filters, depth)
-    if not has_vectors(store):
+    if not dense_ready(store, filters):
         return lex
     return rrf([lex, dense_search(store, query, filters, depth)])
+
+
+def dense_ready(store: KnowledgeStore, filters: Filters) -> bool:
+    """Hybrid search uses dense scores only when every chunk the caller may see has a
+    vector: fusing a partly embedded collection would favour its embedded part.
+    Until then (a hospital's documents still being embedded) hybrid is lexical."""
+    if not has_vectors(store):
+        return False
+    from huizhen.retrieval.dense import vector_set
+    from huizhen.retrieval.lexical import lexical_index, mask
+
+    lx, vs = lexical_index(store), vector_set(store)
+    want = int(mask(lx.scopes, lx.languages, lx.sources, filters).sum())
+    have = int(mask(vs.scopes, vs.languages, vs.sources, filters).sum())
+    return want > 0 and have >= want
 
 
 def search(query: str, *, kb: KnowledgeStore | Path | str | None = None, tenant: str | None = None,

@@ -29,6 +29,7 @@ class ChunkRow:
     title_terms: str
     heading_terms: str
     body_terms: str
+    embed_text: str
     embed_key: int
 
 
@@ -82,8 +83,8 @@ class KnowledgeStore(Protocol):
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]:
         """Chunks by id, joined with their document's citation fields."""
 
-    def missing_embeddings(self, limit: int) -> list[tuple[int, tuple[str, ...], str, int]]:
-        """(chunk_id, heading_path, text, embed_key) of chunks without a vector yet."""
+    def missing_embeddings(self, limit: int) -> list[tuple[int, str, int]]:
+        """(chunk_id, embedding text, embed_key) of chunks without a vector yet."""
 
     def count_missing_embeddings(self) -> int: ...
 

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     scope TEXT NOT NULL,
     language TEXT NOT NULL,
     source TEXT NOT NULL,
+    embed_text TEXT NOT NULL,
     embed_key INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(document_id);
@@ -146,10 +147,11 @@ class SQLiteStore:
                 for row in rows:
                     cur = self._db.execute(
                         "INSERT INTO chunks (document_id, section_id, ordinal, heading_path, text,"
-                        " scope, language, source, embed_key) VALUES (?,?,?,?,?,?,?,?,?)",
+                        " scope, language, source, embed_text, embed_key)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (doc_pk, section_ids[row.anchor], row.ordinal,
                          json.dumps(list(row.heading_path), ensure_ascii=False), row.text,
-                         doc.scope, doc.language, doc.source, row.embed_key))
+                         doc.scope, doc.language, doc.source, row.embed_text, row.embed_key))
                     self._db.execute(
                         "INSERT INTO chunk_fts (rowid, title, heading, body) VALUES (?,?,?,?)",
                         (cur.lastrowid, row.title_terms, row.heading_terms, row.body_terms))
@@ -221,12 +223,12 @@ class SQLiteStore:
         return out
 
     # -- embeddings ---------------------------------------------------------------------
-    def missing_embeddings(self, limit: int) -> list[tuple[int, tuple[str, ...], str, int]]:
+    def missing_embeddings(self, limit: int) -> list[tuple[int, str, int]]:
         rows = self._db.execute(
-            "SELECT c.id, c.heading_path, c.text, c.embed_key FROM chunks c"
+            "SELECT c.id, c.embed_text, c.embed_key FROM chunks c"
             " LEFT JOIN embeddings e ON e.chunk_id = c.id WHERE e.chunk_id IS NULL"
             " ORDER BY c.id LIMIT ?", (limit,))
-        return [(int(i), tuple(json.loads(h)), t, int(k)) for i, h, t, k in rows]
+        return [(int(i), t, int(k)) for i, t, k in rows]
 
     def count_missing_embeddings(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM chunks c LEFT JOIN embeddings e"
