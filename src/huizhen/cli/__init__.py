@@ -19,6 +19,7 @@ _COMMAND_MODULES: list[str] = [
     "huizhen.cli.serve",
     "huizhen.cli.intake",
     "huizhen.cli.meds",
+    "huizhen.cli.kb",
 ]
 
 
