@@ -29,6 +29,7 @@ from pathlib import Path
 
 from huizhen.errors import KnowledgeError
 from huizhen.knowledge.drugs.normalise import (
+    FORM_WORDS,
     SALT_WORDS,
     fold,
     has_cjk,
@@ -39,7 +40,7 @@ from huizhen.paths import PACKAGE_DATA, cache_dir
 from huizhen.patient.model import Code, CodeSystem, Ingredient
 
 DRUG_DATA = PACKAGE_DATA / "drugs"
-_FORMAT = 4  # bump when the pickled layout changes
+_FORMAT = 6  # bump when the pickled layout changes
 
 #: Extra words (esters, prodrug suffixes) that separate a salt entry from its parent.
 _PARENT_WORDS = SALT_WORDS | {"disoproxil", "etexilate", "mofetil", "axetil", "pivoxil", "cation",
@@ -54,6 +55,7 @@ _MENTION_STOP = frozenset(
     gas lime chalk clay soap sand sea aloe mint lemon orange apple rice corn soy egg
     fish meat honey ginger garlic pepper hope may will can all one two tab cap ace""".split()
 )
+_UNIT_WORDS = frozenset({"mg", "g", "mcg", "ug", "ml", "l", "iu", "unit", "units", "meq", "mmol"})
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
 _COMBO_SPLIT = re.compile(r"\s*(?:/|\+|&|,|;|\band\b|\bwith\b|、|和|及)\s*")
@@ -210,6 +212,10 @@ class Vocabulary:
     def suggest(self, name: str, limit: int = 5) -> list[str]:
         """Close matches for an unknown name (edit similarity over preferred names)."""
         key = fold(name)
+        # "Simvistatin 10 MG tablet" -> "simvistatin": doses, units and forms are not the name.
+        words = [w for w in key.split(" ") if w and not any(c.isdigit() for c in w)
+                 and w not in FORM_WORDS and w not in SALT_WORDS and w not in _UNIT_WORDS]
+        key = " ".join(words) or key
         if not key:
             return []
         if has_cjk(key):
@@ -302,7 +308,10 @@ def _build() -> _Index:
         ids: list[str] = []
         for c in canonicals:
             data = canon.get(c, {})
-            if data.get("drugbank_id"):
+            by_name = names.get(fold(c))
+            if by_name:  # the canonical is a DrugBank name: trust DrugBank's id for it
+                ids.extend(by_name)
+            elif data.get("drugbank_id"):
                 ids.append(data["drugbank_id"])
             else:  # a combination product: resolve each named part
                 parts = [p for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", c) if p]
@@ -317,8 +326,15 @@ def _build() -> _Index:
     for key, did in synonyms:
         owners.setdefault(key, set()).add(did)
     for key, dids in owners.items():
-        if len(dids) == 1:
-            put(key, (next(iter(dids)),), mention=len(key) >= 5)
+        if len(dids) != 1 or key in names:
+            continue
+        did = next(iter(dids))
+        # "verapamil hydrochloride" listed under dexverapamil must not hide verapamil: a salt
+        # synonym whose base name is another drug's name is left to salt stripping.
+        base = strip_salts(key)
+        if base and base[-1] in names and names[base[-1]] != (did,):
+            continue
+        put(key, (did,), mention=len(key) >= 5)
 
     parent: dict[str, str] = {}
     for did, name in display.items():
