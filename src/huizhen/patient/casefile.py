@@ -209,7 +209,7 @@ def read_case(data: dict[str, Any], *, source: str = "case") -> Patient:
             raise InputError("impossible age", source=source, field="age", value=data["age"])
     if data.get("birth_date") is not None:
         try:
-            p.birth_date = date.fromisoformat(str(data["birth_date"]))
+            p.birth_date = date.fromisoformat(str(data["birth_date"])[:10])
         except ValueError:
             raise InputError("birth_date must be YYYY-MM-DD", source=source, field="birth_date",
                              value=data["birth_date"]) from None
@@ -253,3 +253,76 @@ def read_case(data: dict[str, Any], *, source: str = "case") -> Patient:
         p.medications += t.medications
         p.unparsed += t.unparsed
     return p
+
+
+_SYSTEM_PREFIX = {CodeSystem.ICD10: "ICD-10", CodeSystem.SNOMED: "SNOMED", CodeSystem.OMIM: "OMIM",
+                  CodeSystem.ORPHA: "ORPHA", CodeSystem.LOINC: "LOINC", CodeSystem.RXNORM: "RXNORM",
+                  CodeSystem.ATC: "ATC"}
+
+
+def _code_text(code: Code) -> str:
+    if code.system is CodeSystem.HPO:
+        return code.code
+    return f"{_SYSTEM_PREFIX.get(code.system, code.system.value)}:{code.code}"
+
+
+def to_case(p: Patient) -> dict[str, Any]:
+    """The case-file mapping of a patient, so any input can be saved, edited by hand
+    and read back (``read_case(to_case(p))`` gives back the same stated facts).
+
+    Derived findings are left out (they are recomputed on reading); measurements of
+    quantities huizhen does not know, and free-text spans, have no place in the format.
+    """
+    out: dict[str, Any] = {}
+    if p.id:
+        out["id"] = p.id
+    out["sex"] = p.sex.value
+    if p.birth_date:
+        out["birth_date"] = p.birth_date.isoformat()
+    elif p.age_years is not None:
+        out["age"] = p.age_years
+    for key in ("pregnant", "lactating", "gestational_weeks"):
+        if getattr(p, key) is not None:
+            out[key] = getattr(p, key)
+    findings: list[Any] = []
+    for f in p.findings:
+        if f.origin == "derived":
+            continue
+        item: dict[str, Any] = {}
+        if f.code is not None and f.code.system is CodeSystem.HPO:
+            item["id"] = f.code.code
+        elif f.code is not None:
+            item["code"] = _code_text(f.code)
+            item["label"] = f.label
+        else:
+            item["label"] = f.label
+        if not f.present:
+            item["present"] = False
+        if f.onset:
+            item["onset"] = f.onset
+        if f.certainty != "confirmed":
+            item["certainty"] = f.certainty
+        findings.append(item["id"] if list(item) == ["id"] else item)
+    if findings:
+        out["findings"] = findings
+    for m in p.measurements:
+        got = measures.canonical(m)
+        if got is None or m.value is None:
+            continue
+        group = "vitals" if got[0].kind == "vital-signs" else "labs"
+        out.setdefault(group, {})[got[0].key] = {"value": m.value, "unit": m.unit or got[0].unit}
+    if p.conditions:
+        out["conditions"] = [{"label": c.label, **({"code": _code_text(c.code)} if c.code else {}),
+                              **({"status": c.status} if c.status != "active" else {})}
+                             for c in p.conditions]
+    if p.medications:
+        out["medications"] = [{k: v for k, v in (
+            ("name", m.written), ("dose", m.dose_value), ("unit", m.dose_unit), ("route", m.route),
+            ("frequency", m.frequency), ("status", m.status if m.status != "active" else None))
+            if v is not None} for m in p.medications]
+    if p.allergies:
+        out["allergies"] = [{k: v for k, v in (
+            ("substance", a.substance), ("reaction", a.reaction), ("severity", a.severity),
+            ("criticality", a.criticality), ("category", a.category)) if v is not None}
+            for a in p.allergies]
+    return out

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import pytest
+
+from huizhen.patient.derive import derive
+from huizhen.patient.model import Patient, Sex
+from huizhen.patient.text import detect_lang, read_text
+from huizhen.patient.text.context import find_cues, sentences
+from huizhen.patient.text.vitals import find_vitals
+
+EN = ("45-year-old man with 3 days of fever and productive cough. Denies chest pain or "
+      "haemoptysis. T 38.9C, HR 112, BP 150/95, SpO2 91% on RA. Takes metformin 500 mg bid; "
+      "allergic to penicillin. Mother has diabetes. History of asthma. Possible pneumonia.")
+ZH = ("患者女，62岁，反復咳嗽、咳痰1月，無發熱。查体：T 36.8℃ P 88次/分 R 20次/分 BP 135/80mmHg。"
+      "否认高血压、糖尿病史。父亲有冠心病。长期服用阿司匹林。疑似肺结核。")
+
+
+def _findings(p: Patient) -> list[tuple[str, bool, str, str, str]]:
+    return [(f.code.code if f.code else "", f.present, f.certainty, f.origin,
+             (p.text or "")[f.source.start:f.source.end] if f.source and f.source.start is not None
+             else "") for f in p.findings]
+
+
+def test_english_note_whole_output() -> None:
+    p = derive(read_text(EN))
+    assert (p.lang, p.sex, p.age_years) == ("en", Sex.MALE, 45.0)
+    assert _findings(p) == [
+        ("HP:0001945", True, "confirmed", "text", "fever"),
+        ("HP:0031245", True, "confirmed", "text", "productive cough"),
+        ("HP:0100749", False, "confirmed", "text", "chest pain"),
+        ("HP:0002105", False, "confirmed", "text", "haemoptysis"),
+        ("HP:0000819", True, "family", "text", "diabetes"),
+        ("HP:0002099", True, "history", "text", "asthma"),
+        ("HP:0002090", True, "possible", "text", "pneumonia"),
+        ("HP:0001649", True, "confirmed", "derived", "HR 112"),
+        ("HP:0000822", True, "confirmed", "derived", "BP 150/95"),
+        ("HP:0012418", True, "confirmed", "derived", "SpO2 91%"),
+    ]
+    assert [(m.code.code, m.value, m.unit) for m in p.measurements if m.code] == [
+        ("8310-5", 38.9, "Cel"), ("8867-4", 112.0, "/min"), ("8480-6", 150.0, "mm[Hg]"),
+        ("8462-4", 95.0, "mm[Hg]"), ("59408-5", 91.0, "%")]
+    assert [(m.written, m.status) for m in p.medications] == [("metformin", "active")]
+    assert [a.substance for a in p.allergies] == ["penicillin"]
+    # the family member's diabetes is not the patient's
+    assert "HP:0000819" not in p.hpo_ids()
+    assert p.unparsed == []
+
+
+def test_chinese_note_traditional_characters_whole_output() -> None:
+    p = derive(read_text(ZH))
+    assert (p.lang, p.sex, p.age_years) == ("zh", Sex.FEMALE, 62.0)
+    assert _findings(p) == [
+        ("HP:0012735", True, "confirmed", "text", "咳嗽"),
+        ("HP:0031245", True, "confirmed", "text", "咳痰"),
+        ("HP:0001945", False, "confirmed", "text", "發熱"),  # 無 (Traditional) negates
+        ("HP:0000822", False, "confirmed", "text", "高血压"),
+        ("HP:0000819", False, "confirmed", "text", "糖尿病"),
+        ("HP:0001677", True, "family", "text", "冠心病"),
+        ("HP:0032262", True, "possible", "text", "肺结核"),
+    ]
+    assert [(m.code.code, m.value) for m in p.measurements if m.code] == [
+        ("8310-5", 36.8), ("8867-4", 88.0), ("9279-1", 20.0), ("8480-6", 135.0), ("8462-4", 80.0)]
+    assert [(m.written, m.status) for m in p.medications] == [("阿司匹林", "active")]
+
+
+@pytest.mark.parametrize(("text", "present", "excluded"), [
+    ("无发热，咳嗽3天", ["HP:0012735"], ["HP:0001945"]),  # comma ends Chinese negation
+    ("无明显诱因出现发热", ["HP:0001945"], []),  # pseudo-negation
+    ("四肢无力", ["HP:0003690"], []),  # 无 inside a term is not a cue
+    ("无尿失禁", [], ["HP:0000020"]),  # 无尿 must not swallow 尿失禁
+    ("Afebrile. No rash.", [], ["HP:0001945", "HP:0000988"]),
+    ("Fever, but no cough.", ["HP:0001945"], ["HP:0012735"]),
+    ("Denies fever, chills, or night sweats.", [],
+     ["HP:0001945", "HP:0025143", "HP:0030166"]),
+    ("His mother reports that he has a rash.", ["HP:0000988"], []),  # pseudo family cue
+    ("Father has epilepsy; the patient has headaches.", ["HP:0002315"], []),
+    ("水肿不明显", [], ["HP:0000969"]),  # post-negation
+])
+def test_context_rules(text: str, present: list[str], excluded: list[str]) -> None:
+    p = read_text(text)
+    assert (p.hpo_ids(present=True), p.hpo_ids(present=False)) == (present, excluded)
+
+
+def test_inline_vitals_units_and_impossible_values() -> None:
+    found, bad = find_vitals("体温38.5度，心率 110次/分，血压150/95mmHg，血肌酐 180 µmol/L，"
+                             "Hb 95 g/L, temp 101.3 F, T 83℃")
+    assert [(m.code.code, m.value, m.unit) for m in found if m.code] == [
+        ("8310-5", 38.5, "Cel"), ("8867-4", 110.0, "/min"), ("8480-6", 150.0, "mm[Hg]"),
+        ("8462-4", 95.0, "mm[Hg]"), ("2160-0", 180.0, "umol/L"), ("718-7", 95.0, "g/L"),
+        ("8310-5", 101.3, "[degF]")]
+    assert [(u.what, u.reason) for u in bad] == [
+        ("T 83℃", "impossible Body temperature: outside 20-46 Cel")]
+
+
+def test_sentences_and_cues() -> None:
+    text = "No fever. BP 38.5 ok; 无咳嗽。"
+    assert [text[a:b] for a, b in sentences(text)] == ["No fever.", " BP 38.5 ok;", " 无咳嗽。"]
+    assert [(c.category, c.direction, text[c.start:c.end]) for c in find_cues(text, [])] == [
+        ("negated", "pre", "No"), ("negated", "pre", "无")]
+
+
+def test_detect_lang() -> None:
+    assert detect_lang("发热3天 T 38.5") == "zh"
+    assert detect_lang("fever for 3 days, 发热") == "en"
+
+
+def test_text_with_nothing_recognised_is_listed() -> None:
+    p = read_text("Patient seen today.")
+    assert [(u.what, u.reason) for u in p.unparsed] == [
+        ("Patient seen today.", "no finding, measurement or drug recognised in the text")]
