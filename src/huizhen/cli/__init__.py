@@ -18,6 +18,7 @@ from huizhen.cli.app import app, eval_app, kb_app
 _COMMAND_MODULES: list[str] = [
     "huizhen.cli.serve",
     "huizhen.cli.intake",
+    "huizhen.cli.common",
     "huizhen.cli.meds",
     "huizhen.cli.kb",
 ]

@@ -1,0 +1,122 @@
+"""Which conditions belong in the differential, learned from reference differentials.
+
+The posterior of :mod:`huizhen.reasoning.common` answers "which disease is it";
+it concentrates on one disease once the answers agree.  A clinician's
+differential answers another question — "which conditions must still be kept
+in mind" — and keeps conditions that share the presenting findings even when
+they are unlikely.  When the past cases carry a reference differential (the
+DDXPlus ``DIFFERENTIAL_DIAGNOSIS`` column of the *training* cases), one
+logistic regression per condition learns that membership from the answers
+(L2-regularised, fitted with L-BFGS); cases without one leave the model
+without this part, and the differential is then the posterior above 1 %.
+
+Answers become sparse indicator tokens (``E_91``, ``E_204=V_10``, ``age:3``,
+``sex:F``); a question not asked simply has no token, so the same weights
+serve a full profile and a half-finished interview.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from huizhen.reasoning.common import Answers, CommonModel, age_band
+
+#: Membership probability from which a condition is listed in the differential.
+THRESHOLD = 0.3
+L2 = 1e-3
+
+
+def tokens(model: CommonModel, answers: Answers) -> list[str]:
+    out: list[str] = []
+    for fid, ans in model.effective(answers).items():
+        if ans is True:
+            out.append(fid)
+        elif isinstance(ans, frozenset):
+            out.extend(f"{fid}={v}" for v in sorted(ans))
+        elif isinstance(ans, str):
+            out.append(f"{fid}={ans}")
+    if answers.age is not None:
+        out.append(f"age:{age_band(answers.age)}")
+    if answers.sex:
+        out.append(f"sex:{answers.sex}")
+    return out
+
+
+def _matrix(model: CommonModel, rows: Sequence[Answers], vocab: dict[str, int]) -> np.ndarray:
+    x = np.zeros((len(rows), len(vocab) + 1))
+    x[:, -1] = 1.0  # intercept
+    for i, a in enumerate(rows):
+        for t in tokens(model, a):
+            j = vocab.get(t)
+            if j is not None:
+                x[i, j] = 1.0
+    return x
+
+
+def fit(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]]
+        ) -> dict[str, Any]:
+    """Fit one logistic regression per condition; returns the part stored in the model file."""
+    vocab: dict[str, int] = {}
+    for a in rows:
+        for t in tokens(model, a):
+            vocab.setdefault(t, len(vocab))
+    x = _matrix(model, rows, vocab)
+    y = np.zeros((len(rows), len(model.diseases)))
+    for i, names in enumerate(differentials):
+        for n in names:
+            if n in model.index:
+                y[i, model.index[n]] = 1.0
+    n, f = x.shape
+    d = y.shape[1]
+
+    def loss(w_flat: np.ndarray) -> tuple[float, np.ndarray]:
+        w = w_flat.reshape(f, d)
+        z = x @ w
+        # log(1 + e^z) - y z, stable
+        val = float(np.sum(np.logaddexp(0.0, z) - y * z)) / n + 0.5 * L2 * float(np.sum(w[:-1] ** 2))
+        grad = x.T @ (1.0 / (1.0 + np.exp(-z)) - y) / n
+        grad[:-1] += L2 * w[:-1]
+        return val, grad.ravel()
+
+    res = minimize(loss, np.zeros(f * d), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 300})
+    w = res.x.reshape(f, d)
+    return {"tokens": list(vocab), "weights": np.round(w, 4).tolist(), "threshold": THRESHOLD}
+
+
+def membership(model: CommonModel, answers: Answers) -> np.ndarray | None:
+    """P(condition belongs in the differential) for every condition, or None if not learned."""
+    part = model.differential
+    if part is None:
+        return None
+    cache = getattr(model, "_diff_cache", None)
+    if cache is None:
+        cache = ({t: i for i, t in enumerate(part["tokens"])},
+                 np.asarray(part["weights"], dtype=float))
+        model._diff_cache = cache  # type: ignore[attr-defined]
+    vocab, w = cache
+    idx = [vocab[t] for t in tokens(model, answers) if t in vocab]
+    z = w[-1] + w[idx].sum(axis=0)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def differential(model: CommonModel, answers: Answers, *, floor: float = 0.01
+                 ) -> list[tuple[str, float]]:
+    """The differential as (condition id, posterior), by posterior.
+
+    With a learned membership part: the conditions it keeps plus the top
+    diagnosis; without: every condition with posterior ≥ ``floor``.
+    """
+    post = model.posterior(answers)
+    order = np.argsort(-post, kind="stable")
+    member = membership(model, answers)
+    if member is None:
+        keep = {int(i) for i in order if post[i] >= floor}
+    else:
+        thr = float(model.differential["threshold"])  # type: ignore[index]
+        keep = {int(i) for i in np.where(member >= thr)[0]} | {int(order[0])}
+    return [(model.diseases[i].id, float(post[i])) for i in order if int(i) in keep]

@@ -1,0 +1,145 @@
+"""The common-disease model on a tiny hand-made case set, probabilities checked by hand."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from huizhen.errors import InputError
+from huizhen.patient.model import Code, CodeSystem, Finding, Patient, Sex
+from huizhen.reasoning.common import (
+    Answers,
+    Case,
+    CommonModel,
+    DiseaseInfo,
+    Feature,
+    learn,
+    load_common_model,
+)
+
+DISEASES = [DiseaseInfo("A", "Disease A", "甲病"), DiseaseInfo("B", "Disease B", "乙病")]
+FEATURES = [Feature("F", "B"), Feature("PAIN", "B"),
+            Feature("WHERE", "C", ("none", "head", "chest"), "none", parent="PAIN")]
+
+
+def _tiny() -> CommonModel:
+    """A: F yes, yes, no; B: F no.  alpha=1, prior pseudo-count 1 (the defaults)."""
+    cases = [Case("A", Answers({"F": True})), Case("A", Answers({"F": True})),
+             Case("A", Answers({"F": False})), Case("B", Answers({"F": False}))]
+    return learn(cases, DISEASES, FEATURES)
+
+
+def test_prior_without_answers_is_the_smoothed_case_frequency() -> None:
+    # (3 + 1) / (4 + 2) and (1 + 1) / (4 + 2)
+    assert np.allclose(_tiny().posterior(Answers()), [2 / 3, 1 / 3])
+
+
+def test_posterior_after_yes_and_no_by_hand() -> None:
+    m = _tiny()
+    # pooled rate m = (2 + 0.5) / (4 + 1) = 0.5; theta_A = (2 + 0.5) / 4, theta_B = 0.5 / 2
+    assert np.allclose(m.tables["F"][:, 1], [0.625, 0.25])
+    # yes: 2/3 * 0.625 vs 1/3 * 0.25  -> 0.8333 / 0.1667
+    assert np.allclose(m.posterior(Answers({"F": True})), [5 / 6, 1 / 6])
+    # no: 2/3 * 0.375 vs 1/3 * 0.75 -> even
+    assert np.allclose(m.posterior(Answers({"F": False})), [0.5, 0.5])
+
+
+def test_unasked_findings_are_not_evidence() -> None:
+    m = _tiny()
+    assert np.allclose(m.posterior(Answers({"UNKNOWN": True})), m.posterior(Answers()))
+
+
+def test_knowledge_support_gives_eps_to_findings_a_disease_cannot_produce() -> None:
+    cases = [Case("A", Answers({"F": True})), Case("B", Answers({"F": False}))]
+    m = learn(cases, DISEASES, FEATURES, support={"A": {"F"}, "B": set()},
+              params={"eps": 1e-4})
+    assert m.tables["F"][1, 1] == pytest.approx(1e-4)
+    # A supports F: pooled over supporting diseases (1 + 0.5) / (1 + 1) = 0.75 -> (1 + .75) / 2
+    assert m.tables["F"][0, 1] == pytest.approx(0.875)
+
+
+def test_follow_up_counts_only_under_a_yes() -> None:
+    cases = [Case("A", Answers({"PAIN": True, "WHERE": "head"})),
+             Case("B", Answers({"PAIN": False, "WHERE": "none"}))]
+    m = learn(cases, DISEASES, FEATURES)
+    # B's "none" was never counted: it follows a "no"
+    assert m.counts["value_counts"]["WHERE"] == [[0, 1, 0], [0, 0, 0]]
+    no_pain = Answers({"PAIN": False})
+    assert np.allclose(m.posterior(Answers({"PAIN": False, "WHERE": "none"})),
+                       m.posterior(no_pain))
+    # a located pain implies the "yes" even when the parent was not asked
+    implied = m.posterior(Answers({"WHERE": "head"}))
+    assert np.allclose(implied, m.posterior(Answers({"PAIN": True, "WHERE": "head"})))
+
+
+def test_rank_explains_with_likelihood_ratios() -> None:
+    m = _tiny()
+    top = m.rank_answers(Answers({"F": True}))
+    assert [c.condition_id for c in top] == ["A", "B"]
+    assert top[0].probability == pytest.approx(5 / 6)
+    assert top[0].name_zh == "甲病"
+    (w,) = top[0].evidence_for
+    assert (w.code, w.answer) == ("F", "yes")
+    assert w.lr == pytest.approx(0.625 / 0.25)
+    assert top[1].evidence_against[0].lr == pytest.approx(0.25 / 0.625)
+
+
+def test_save_load_round_trip_and_version_refusal(tmp_path: Path) -> None:
+    m = _tiny()
+    path = tmp_path / "m.json.gz"
+    m.save(path)
+    again = load_common_model(path)
+    assert np.allclose(again.posterior(Answers({"F": True})), [5 / 6, 1 / 6])
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    data["version"] = 99
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data))
+    with pytest.raises(InputError) as err:
+        load_common_model(old)
+    assert err.value.render() == (
+        f"{old}: version=99: model file version is not supported: this huizhen reads version 1; "
+        "learn the model again with `huizhen learn`")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"not json", "not a huizhen model file (expected JSON, optionally gzip)"),
+    (b'{"format": "other"}', "format='other': not a huizhen common-disease model"),
+])
+def test_bad_model_files(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        load_common_model(path)
+    assert err.value.render() == f"{path}: {message}"
+
+
+def test_unknown_diagnosis_in_cases_is_named() -> None:
+    with pytest.raises(InputError) as err:
+        learn([Case("Z", Answers(), id="7")], DISEASES, FEATURES, source="cases.csv")
+    assert err.value.render() == "cases.csv: case 7='Z': diagnosis is not one of the model's diseases"
+
+
+def test_shipped_model_ranks_a_patient_from_ddxplus_and_hpo_codes() -> None:
+    model = load_common_model()
+    patient = Patient(sex=Sex.FEMALE, age_years=30, findings=[
+        Finding("sore throat", Code(CodeSystem.DDXPLUS, "E_97")),
+        Finding("fever", Code(CodeSystem.HPO, "HP:0001945")),
+        Finding("cough", Code(CodeSystem.HPO, "HP:0012735")),
+        Finding("travel", Code(CodeSystem.DDXPLUS, "E_204"), value="V_10"),
+        Finding("shortness of breath", Code(CodeSystem.HPO, "HP:0002094"), present=False),
+        Finding("toe fungus", Code(CodeSystem.HPO, "HP:0009999")),
+    ])
+    from huizhen.reasoning.common_cases import answers_from_patient
+
+    ans = answers_from_patient(model, patient)
+    assert ans.values == {"E_97": True, "E_91": True, "E_201": True, "E_204": "V_10",
+                          "E_66": False}
+    assert ans.unknown == ["HP:0009999"]
+    ranked = model.rank(patient, top=3)
+    assert len(ranked) == 3
+    assert ranked[0].probability >= ranked[1].probability >= ranked[2].probability
+    assert {c.condition_id for c in ranked} <= set(model.index)
