@@ -16,7 +16,8 @@ def test_openapi_documents_every_endpoint(http: httpx.Client) -> None:
     assert spec["info"]["title"] == "huizhen"
     assert {"/health", "/version", "/cds-services", "/cds-services/huizhen-order-sign",
             "/cds-services/huizhen-order-select", "/cds-services/{service_id}/feedback",
-            "/v1/feedback", "/v1/audit/events", "/v1/audit/override-rates"} <= set(spec["paths"])
+            "/v1/feedback", "/v1/audit/events", "/v1/audit/override-rates", "/v1/medication-check",
+            "/v1/rare/rank", "/v1/knowledge/search", "/v1/knowledge/documents"} == set(spec["paths"])
 
 
 def test_unknown_paths_and_methods_are_json_errors(http: httpx.Client) -> None:

@@ -103,3 +103,23 @@ class IngestOut(_Body):
     updated: int
     unchanged: int
     chunks: int
+
+
+class MedicationCheckIn(_Body):
+    """A patient (FHIR R4 Bundle, phenopacket or huizhen case JSON, or free text) and the
+    drugs proposed for them."""
+
+    patient: dict[str, Any] | None = Field(default=None, description="FHIR Bundle, phenopacket "
+                                           "or case file, as JSON.")
+    text: str | None = Field(default=None, max_length=100_000, description="Or: a free-text note.")
+    proposed: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=list, max_length=50, description="Drugs as written, e.g. 'amoxicillin "
+        "500 mg tid'.")
+    patient_id: str | None = Field(default=None, max_length=128,
+                                   description="Recorded (hashed) in the audit log only.")
+
+    @model_validator(mode="after")
+    def _one_patient(self) -> MedicationCheckIn:
+        if (self.patient is None) == (self.text is None):
+            raise ValueError("give exactly one of patient or text")
+        return self
