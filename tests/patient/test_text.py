@@ -108,3 +108,20 @@ def test_text_with_nothing_recognised_is_listed() -> None:
     p = read_text("Patient seen today.")
     assert [(u.what, u.reason) for u in p.unparsed] == [
         ("Patient seen today.", "no finding, measurement or drug recognised in the text")]
+
+
+def test_medications_with_dose_frequency_status_and_allergies() -> None:
+    p = read_text("Takes metformin 500 mg bid, warfarin 2.5mg daily; stopped aspirin. "
+                  "Digoxin 0.125 mg q12h. No ibuprofen. Allergic to penicillin and sulfa.")
+    assert [(m.written, m.dose_value, m.dose_unit, m.per_day, m.status,
+             [i.name for i in m.ingredients]) for m in p.medications] == [
+        ("metformin", 500.0, "mg", 2.0, "active", ["Metformin"]),
+        ("warfarin", 2.5, "mg", 1.0, "active", ["Warfarin"]),
+        ("aspirin", None, None, None, "stopped", ["Acetylsalicylic acid"]),
+        ("Digoxin", 0.125, "mg", 2.0, "active", ["Digoxin"]),
+        ("ibuprofen", None, None, None, "not-taken", ["Ibuprofen"])]
+    assert [a.substance for a in p.allergies] == ["penicillin", "sulfa"]
+    zh = read_text("长期服用二甲双胍 500mg 每日两次。否认药物过敏史。对青霉素过敏。")
+    assert [(m.written, m.dose_value, m.per_day) for m in zh.medications] == [
+        ("二甲双胍", 500.0, 2.0)]
+    assert [a.substance for a in zh.allergies] == ["青霉素"]

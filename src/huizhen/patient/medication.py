@@ -45,6 +45,24 @@ def per_day(frequency: str) -> float | None:
     return None
 
 
+_FREQ_RX = re.compile(
+    "|".join(sorted((re.escape(k) if re.search(r"[\u4e00-\u9fff]", k) else rf"\b{re.escape(k)}\b"
+                     for k in FREQUENCIES), key=len, reverse=True)) + r"|\bq\d+h\b", re.I)
+
+
+def dose_in(text: str) -> tuple[float | None, str | None, str | None, float | None]:
+    """(dose, unit, frequency, doses per day) written in ``text`` (the words after a
+    drug name in a note: "500mg 每日两次", "5 mg daily")."""
+    value = unit = freq = None
+    m = _DOSE.search(text)
+    if m:
+        value, unit = float(m.group("value")), _UNIT_MAP.get(m.group("unit"), m.group("unit"))
+    f = _FREQ_RX.search(text)
+    if f:
+        freq = f.group()
+    return value, unit, freq, per_day(freq) if freq else None
+
+
 def ingredients(name: str) -> list[Ingredient]:
     """Ingredients from the drug vocabulary when it is installed, else none."""
     try:

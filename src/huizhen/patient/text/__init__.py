@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from huizhen.patient.medication import dose_in
 from huizhen.patient.model import (
     Allergy,
     Code,
@@ -179,9 +180,15 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
             continue
         lead = _clause(stext, d.start, d.end, ",，.。;；\n")
         stopped = HISTORY in ctx or bool(_STOPPED.search(lead))
-        p.medications.append(Medication(
+        med = Medication(
             written=d.text, ingredients=d.ingredients, source=span,
-            status="not-taken" if NEGATED in ctx else ("stopped" if stopped else "active")))
+            status="not-taken" if NEGATED in ctx else ("stopped" if stopped else "active"))
+        # dose and frequency written right after the name, up to the end of the clause
+        tail = re.split(r"[，,。;；\n]|\.(?!\d)", stext[d.end:d.end + 40], maxsplit=1)[0]
+        med.dose_value, med.dose_unit, med.frequency, med.per_day = dose_in(tail)
+        if med.dose_value is not None and med.dose_value < 0:
+            med.dose_value = None
+        p.medications.append(med)
     _english_allergies(stext, p)
     for am in _ALLERGY_ZH.finditer(stext):
         sub = re.sub(r"^(对|有|既往|患者|曾)+", "", am.group(1))
