@@ -155,6 +155,15 @@ FR_FIX = {
 }
 
 
+def gz_text(path: Path):  # type: ignore[no-untyped-def]
+    """A gzip text writer with a fixed timestamp, so rebuilding unchanged data changes no bytes."""
+    import io
+
+    raw = open(path, "wb")
+    return io.TextIOWrapper(gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0),
+                            encoding="utf-8", newline="")
+
+
 def strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
@@ -215,7 +224,7 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
         for c in s["drug_classes"]:
             class_names[slug(c)] = c
             class_members.setdefault(slug(c), set()).update(ids)
-    with gzip.open(DATA / "classes_ansm.csv.gz", "wt", newline="", encoding="utf-8") as fh:
+    with gz_text(DATA / "classes_ansm.csv.gz") as fh:
         w = csv.writer(fh)
         w.writerow(["class_id", "class_name", "drugbank_id", "source"])
         for cid in sorted(class_members):
@@ -299,6 +308,68 @@ def onc_groups(vocab, shared: Path) -> list[tuple[str, set[str], set[str]]]:  # 
     return groups
 
 
+#: Label wording that tells the prescriber not to combine (graded major).
+AVOID = re.compile(
+    r"\bavoid(?:ed)? (?:the )?(?:concomitant|co-?administration|combined|use|combination|concurrent"
+    r"|coadministering|taking|using)|should not be (?:used|given|administered|co-?administered|"
+    r"combined|taken|prescribed)|(?:is|are) not recommended|\bdo not (?:use|administer|give|take|"
+    r"combine|coadminister)")
+
+
+def label_sentences(vocab, shared: Path, rows: list[dict]) -> int:  # type: ignore[no-untyped-def]
+    """Drug-drug pairs the NLM annotators marked as interacting in FDA label sentences.
+
+    The grade is what the sentence itself says: "contraindicated" -> contraindicated;
+    "avoid concomitant use", "should not be used/given", "not recommended", "do not use" ->
+    major; otherwise moderate (the
+    label documents an interaction that needs attention but gives no grade).
+    """
+    import xml.etree.ElementTree as ET
+
+    seen: set[frozenset] = set()
+    added = 0
+    for path in sorted((shared / "fda-label-ddi/DataSet_May_2014_Final").glob("*.xml")):
+        root = ET.parse(path).getroot()
+        setid = root.get("setID") or path.stem
+        label = root.find("labelDrug")
+        brand = label.get("name") if label is not None else setid
+        for sent in root.iter("sentence"):
+            ents: dict[str, ET.Element] = {}
+            for e in sent.iter("entity"):
+                if e.get("text") is not None:
+                    ents.setdefault(e.get("id") or "", e)
+            text = (sent.get("text") or "").lower()
+            for pair in sent.iter("pair"):
+                if pair.get("ddi") != "true":
+                    continue
+                e1, e2 = ents.get(pair.get("e1") or ""), ents.get(pair.get("e2") or "")
+                if e1 is None or e2 is None:
+                    continue
+                a, b = vocab.lookup_ids(e1.get("text") or ""), vocab.lookup_ids(e2.get("text") or "")
+                if len(a) != 1 or len(b) != 1 or vocab.parent(a[0]) == vocab.parent(b[0]):
+                    continue
+                key = frozenset((vocab.parent(a[0]), vocab.parent(b[0])))
+                if "contraindicated" in text:
+                    level = "contraindicated"
+                elif AVOID.search(text):
+                    level = "major"
+                else:
+                    level = "moderate"
+                if (key, level) in seen:
+                    continue
+                seen.add((key, level))
+                kind = (pair.get("type") or "").replace("_Interaction", "").lower()
+                rows.append({"a": a[0], "a_kind": "ingredient", "b": b[0], "b_kind": "ingredient",
+                             "level": level, "effect": {"increase": "increased effect or exposure",
+                                                        "decrease": "decreased effect or exposure"
+                                                        }.get(kind, ""),
+                             "management": LEVEL_MANAGEMENT[level],
+                             "source": f"FDA label {brand} (DailyMed setid {setid}), NLM DDI corpus",
+                             "source_ref": f"{e1.get('text')} + {e2.get('text')}: {sent.get('id')}"})
+                added += 1
+    return added
+
+
 def read_pairs(path: Path) -> list[tuple[str, str, str, str]]:
     out = []
     for line in path.read_text(encoding="utf-8-sig").splitlines():
@@ -359,14 +430,15 @@ def main(shared: Path) -> None:
                      "level": "moderate", "effect": effect, "management": LEVEL_MANAGEMENT["moderate"],
                      "source": NLM_SOURCE, "source_ref": f"{f[0]} + {f[3]} ({f[7]})"})
     n_nlm = len(rows) - n_ansm - n_onc
+    n_xml = label_sentences(vocab, shared, rows)
 
-    with gzip.open(DATA / "interactions.csv.gz", "wt", newline="", encoding="utf-8") as fh:
+    with gz_text(DATA / "interactions.csv.gz") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS)
         w.writeheader()
         w.writerows(rows)
 
     ni = 0
-    with gzip.open(DATA / "non_interruptive.csv.gz", "wt", newline="", encoding="utf-8") as fh:
+    with gz_text(DATA / "non_interruptive.csv.gz") as fh:
         w = csv.writer(fh)
         w.writerow(["a", "b", "source", "source_ref"])
         done: set[frozenset] = set()
@@ -376,7 +448,8 @@ def main(shared: Path) -> None:
             done.add(frozenset((a, b)))
             w.writerow([a, b, ONC_NI_SOURCE, f"{a_name} + {b_name}"])
             ni += 1
-    print(f"interactions: ANSM {n_ansm}, ONC {n_onc}, NLM label {n_nlm}; non-interruptive {ni}")
+    print(f"interactions: ANSM {n_ansm}, ONC {n_onc}, NLM label {n_nlm}, label sentences {n_xml}; "
+          f"non-interruptive {ni}")
     print(f"ANSM substances unresolved: {len(report['ansm_substances_unresolved'])}; "
           f"entries skipped: {len(report['ansm_entries_skipped'])}")
     (ROOT / "scripts/drugs/build_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
