@@ -30,7 +30,7 @@ from huizhen.errors import InputError, KnowledgeError
 from huizhen.paths import PACKAGE_DATA, cache_dir
 
 #: Bump when the parsed layout changes, so old caches are not reused.
-_SCHEMA = 3
+_SCHEMA = 5
 VENDORED = PACKAGE_DATA / "hpo"
 ROOT = "HP:0000001"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
@@ -88,12 +88,30 @@ def default_hpo_dir(hpo_dir: Path | str | None = None) -> Path:
 
 
 def file_digest(paths: list[Path]) -> str:
-    """Hash of the files' contents: the cache key of anything parsed from them."""
+    """Cache key of anything parsed from ``paths``: hash of each file's content.
+
+    Hashing 40 MB costs ~0.1 s, so a content hash is remembered per
+    (path, size, mtime) in a small sidecar file of the cache: a warm start only
+    stats the files.
+    """
     h = hashlib.sha1()
     for p in paths:
-        with open(p, "rb") as fh:
-            h.update(hashlib.file_digest(fh, "sha1").digest())
+        h.update(_content_hash(Path(p)).encode())
     return h.hexdigest()[:16]
+
+
+def _content_hash(path: Path) -> str:
+    st = path.stat()
+    stamp = hashlib.sha1(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()
+    side = cache_dir() / f"digest-{stamp[:16]}.txt"
+    if side.is_file():
+        return side.read_text().strip()
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha1").hexdigest()
+    tmp = side.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(digest)
+    os.replace(tmp, side)
+    return digest
 
 
 def normalize_label(text: str) -> str:
@@ -195,6 +213,40 @@ class Ontology:
                 for name in names:
                     index.setdefault(normalize_label(name), t)
         return index
+
+    # -- pickling: columns, not 19,000 objects (3× faster to load) ---------------
+
+    _COLS = ("name", "synonyms", "synonym_scopes", "lay", "zh", "parents", "alt_ids",
+             "definition")
+
+    def __getstate__(self) -> dict[str, object]:
+        terms = [self.terms[t] for t in self.ids]
+        return {
+            "release": self.release, "source": self.source, "ids": self.ids,
+            "cols": {c: [getattr(t, c) for t in terms] for c in self._COLS},
+            "alt": self._alt,
+            "obsolete": {k: (o.name, o.replaced_by, o.consider)
+                         for k, o in self._obsolete.items()},
+            "anc": self.anc, "labels": self._labels,
+        }
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.release = state["release"]  # type: ignore[assignment]
+        self.source = state["source"]  # type: ignore[assignment]
+        self.ids = state["ids"]  # type: ignore[assignment]
+        cols = state["cols"]
+        self.terms = {t: Term(t, *vals) for t, *vals in zip(  # type: ignore[misc]
+            self.ids, *(cols[c] for c in self._COLS))}  # type: ignore[index]
+        self.index = {t: i for i, t in enumerate(self.ids)}
+        self._alt = state["alt"]  # type: ignore[assignment]
+        self._obsolete = {k: _Obsolete(*v)  # type: ignore[misc]
+                          for k, v in state["obsolete"].items()}  # type: ignore[attr-defined]
+        self.anc = state["anc"]  # type: ignore[assignment]
+        self._labels = state["labels"]  # type: ignore[assignment]
+        self.children = {}
+        for t in self.ids:
+            for p in self.terms[t].parents:
+                self.children.setdefault(p, []).append(t)
 
     # -- queries --------------------------------------------------------------
 
