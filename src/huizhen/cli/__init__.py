@@ -21,6 +21,8 @@ _COMMAND_MODULES: list[str] = [
     "huizhen.cli.common",
     "huizhen.cli.meds",
     "huizhen.cli.kb",
+    "huizhen.cli.rare",
+    "huizhen.cli.demo",
 ]
 
 
