@@ -24,6 +24,21 @@ def test_organ_systems_of_seizure_hypotonia_hypertelorism(onto) -> None:  # type
     ]
 
 
+def test_findings_derived_from_vitals_alone_never_call_the_rare_engine(onto) -> None:  # type: ignore[no-untyped-def]
+    p = Patient(age_years=78, findings=[_hpo("HP:0001649", "Tachycardia", origin="derived"),
+                                        _hpo("HP:0012213", "Decreased GFR", origin="derived")])
+    r = route(p, onto, common_coverage=0.0, common_top=None)
+    assert (r.use_common, r.use_rare, r.reasons) == (False, False, [])
+
+
+def test_fever_and_cough_are_not_multisystem(onto) -> None:  # type: ignore[no-untyped-def]
+    p = Patient(age_years=40, findings=[_hpo("HP:0001945", "Fever"), _hpo("HP:0012735", "Cough"),
+                                        _hpo("HP:0012378", "Fatigue"),
+                                        _hpo("HP:0001649", "Tachycardia", origin="derived")])
+    r = route(p, onto, common_coverage=0.8, common_top=0.67)
+    assert (r.use_rare, r.organ_systems) == (False, ["HP:0002086"])
+
+
 def test_adult_with_common_findings_well_explained_stays_common(onto) -> None:  # type: ignore[no-untyped-def]
     p = Patient(age_years=45, findings=[_hpo("HP:0012735", "Cough"), _hpo("HP:0001945", "Fever")])
     r = route(p, onto, common_coverage=1.0, common_top=0.8)
@@ -41,7 +56,7 @@ def test_child_with_multisystem_phenopacket_goes_rare(onto) -> None:  # type: ig
 
 
 def test_family_history_and_poor_fit_mix_both_engines(onto) -> None:  # type: ignore[no-untyped-def]
-    p = Patient(age_years=30, findings=[_hpo("HP:0001945", "Fever"),
+    p = Patient(age_years=30, findings=[_hpo("HP:0001945", "Fever"), _hpo("HP:0002315", "Headache"),
                                         _hpo("HP:0001250", "Seizure", certainty="family")])
     r = route(p, onto, common_coverage=0.4, common_top=0.5)
     assert r.use_common and r.use_rare

@@ -23,6 +23,10 @@ MULTISYSTEM_MIN = 3
 POOR_COVERAGE = 0.5
 #: Below this top probability the common model's fit is poor.
 POOR_TOP_PROBABILITY = 0.3
+#: Top-level categories that say nothing about organ involvement.
+NONSPECIFIC_SYSTEMS = {"HP:0025142", "HP:0001939"}  # constitutional symptom; metabolism/homeostasis
+#: Observed phenotypes needed before a poor common fit alone calls the rare engine.
+POOR_FIT_MIN_FINDINGS = 2
 #: HPO onset terms meaning onset before adulthood (Onset, HP:0003674 subtree).
 _EARLY_ONSET_TERMS = {
     "HP:0030674",  # antenatal onset
@@ -45,8 +49,13 @@ class Routing:
 
 
 def organ_systems(onto: Ontology, hpo_ids: list[str]) -> list[str]:
-    """Top-level phenotype categories (children of HP:0000118) the terms fall in."""
-    tops = {tid for tid, term in onto.terms.items() if PHENOTYPIC_ABNORMALITY in term.parents}
+    """Top-level phenotype categories (children of HP:0000118) the terms fall in.
+
+    Constitutional symptoms and homeostasis (fever, fatigue) accompany almost
+    any acute illness, so they do not count as organ systems here.
+    """
+    tops = {tid for tid, term in onto.terms.items()
+            if PHENOTYPIC_ABNORMALITY in term.parents and tid not in NONSPECIFIC_SYSTEMS}
     found: set[str] = set()
     for hid in hpo_ids:
         if hid in onto:
@@ -75,7 +84,13 @@ def route(
     common model was not run or understood nothing).
     """
     hpo_present = patient.hpo_ids(present=True)
-    systems = organ_systems(onto, hpo_present)
+    # Findings derived from vitals and labs (tachycardia from a heart rate) describe
+    # the visit, not a phenotype someone observed: alone they never call the rare engine.
+    observed = {
+        f.code.code for f in patient.present_findings()
+        if f.code is not None and f.code.system is CodeSystem.HPO and f.origin != "derived"
+    }
+    systems = organ_systems(onto, sorted(observed))
     reasons: list[str] = []
     coded = any(
         f.code is not None and f.code.system is CodeSystem.HPO and f.origin == "input"
@@ -94,9 +109,9 @@ def route(
         or common_coverage < POOR_COVERAGE
         or (common_top is not None and common_top < POOR_TOP_PROBABILITY)
     )
-    if poor_fit and hpo_present:
+    if poor_fit and len(observed) >= POOR_FIT_MIN_FINDINGS:
         reasons.append("the common-disease model fits poorly")
-    use_rare = bool(reasons) and bool(hpo_present)
+    use_rare = bool(reasons) and bool(observed)
     use_common = common_coverage is not None and common_coverage > 0
     if use_rare and use_common:
         # Strength of the rare signals decides how much of the probability mass

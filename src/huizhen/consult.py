@@ -1,0 +1,222 @@
+"""The consult: one patient in, one ConsultReport out.
+
+It runs the engines the router picks (common-disease model, HPO phenotype
+engine), fuses their rankings, proposes the next questions, gathers treatment
+options for the leading diagnoses, checks every medication (current and
+proposed) for risk, and cites knowledge-base passages.  Every piece is the
+output of a deterministic engine; this module only orchestrates and records
+provenance.  A missing knowledge base or an engine that cannot run becomes a
+note in the report, never a silent gap.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from huizhen import __version__
+from huizhen.errors import HuizhenError
+from huizhen.patient.model import Finding, Patient
+from huizhen.report.model import (
+    DISCLAIMER_EN,
+    DISCLAIMER_ZH,
+    Alert,
+    Citation,
+    ConsultReport,
+    DifferentialEntry,
+    QuestionSuggestion,
+)
+
+#: Entries shown in the differential.
+TOP = 10
+#: Diagnoses whose treatment options and passages are gathered.
+TREAT_TOP = 3
+
+
+@dataclass
+class Knowledge:
+    """Everything a consult reads, loaded once per process."""
+
+    onto: Any
+    ranker: Any
+    common: Any
+    ddx: Any
+    kb_path: Path | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+_KNOWLEDGE: dict[str, Knowledge] = {}
+
+
+def load_knowledge(*, kb: Path | str | None = None, hpo_dir: Path | str | None = None,
+                   model: Path | str | None = None) -> Knowledge:
+    """Load (once) the HPO release, the rare ranker, the common model and its pack."""
+    key = f"{kb}|{hpo_dir}|{model}"
+    if key in _KNOWLEDGE:
+        return _KNOWLEDGE[key]
+    from huizhen.knowledge.ddxplus import load_knowledge as load_ddx
+    from huizhen.reasoning.common import load_common_model
+    from huizhen.reasoning.rare import load_ranker
+
+    ranker = load_ranker(hpo_dir)
+    common = load_common_model(model)
+    ddx = load_ddx()
+    versions = {"huizhen": __version__, "hpo": ranker.onto.release, "ddxplus": ddx.version}
+    know = Knowledge(onto=ranker.onto, ranker=ranker, common=common, ddx=ddx,
+                     kb_path=Path(kb) if kb else None, versions=versions)
+    _KNOWLEDGE[key] = know
+    return know
+
+
+def _lang(patient: Patient, lang: str | None) -> str:
+    if lang in ("zh", "en"):
+        return lang
+    return "zh" if patient.lang == "zh" else "en"
+
+
+def _show(f: Finding) -> str:
+    return f.label + (f" ({f.code})" if f.code else "")
+
+
+def summarise(patient: Patient) -> dict[str, Any]:
+    """The patient as the report shows it (what intake understood)."""
+    return {
+        "id": patient.id,
+        "age": None if patient.age_years is None else round(patient.age_years, 1),
+        "sex": patient.sex.value,
+        "pregnant": patient.pregnant,
+        "findings": [_show(f) for f in _unique(patient.present_findings())],
+        "excluded": [_show(f) for f in _unique(patient.excluded_findings())],
+        "conditions": [c.label for c in patient.conditions],
+        "medications": [m.written for m in patient.medications],
+        "allergies": [a.substance for a in patient.allergies],
+        "derived": dict(patient.derived),
+        "unparsed": [f"{u.what}: {u.reason}" for u in patient.unparsed],
+    }
+
+
+def _alerts(report: Any) -> list[Alert]:
+    return [Alert(type=a.type, severity=a.severity, interrupt=a.interrupt, drugs=list(a.drugs),
+                  message=f"{' + '.join(a.drugs)}: {a.effect}", trigger=a.trigger, management=a.management,
+                  source=a.source + (f" — {a.source_ref}" if a.source_ref else ""))
+            for a in report.alerts]
+
+
+def _coverage(model: Any, patient: Patient) -> float | None:
+    """Share of the patient's distinct present findings the common model can read."""
+    from huizhen.reasoning.common_cases import answers_from_patient
+
+    present = _unique(patient.present_findings())
+    if not present:
+        return None
+    understood = 0
+    for f in present:
+        one = Patient(sex=patient.sex, age_years=patient.age_years, findings=[f])
+        if answers_from_patient(model, one).values:
+            understood += 1
+    return understood / len(present)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen: dict[str, Finding] = {}
+    for f in findings:
+        seen.setdefault(str(f.code) if f.code else f.label.lower(), f)
+    return list(seen.values())
+
+
+def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str | None = None,
+            lang: str | None = None, proposed: list[str] | None = None, top: int = TOP,
+            kb: Path | str | None = None) -> ConsultReport:
+    """Run a whole consult for ``patient``."""
+    from huizhen.reasoning import fusion
+    from huizhen.reasoning.common_cases import answers_from_patient
+    from huizhen.reasoning.next_question import next_questions
+    from huizhen.reasoning.rare import query_from_patient
+    from huizhen.reasoning.router import route
+    from huizhen.safety import check
+
+    started = time.perf_counter()
+    know = knowledge or load_knowledge(kb=kb)
+    lang = _lang(patient, lang)
+    notes: list[str] = []
+
+    # Common model: how much of the patient it understands decides its fit.
+    answers = answers_from_patient(know.common, patient)
+    coverage = _coverage(know.common, patient)
+    common_cands = know.common.rank_answers(answers, top=top) if answers.values else []
+    common_top = common_cands[0].probability if common_cands else None
+    routing = route(patient, know.onto, common_coverage=coverage, common_top=common_top)
+    if answers.unknown:
+        notes.append("findings the common-disease model does not use: " + ", ".join(answers.unknown[:20]))
+
+    entries_common: list[DifferentialEntry] = []
+    if routing.use_common and common_cands:
+        entries_common = fusion.common_entries(common_cands, know.ddx, lang, weight=1 - routing.rare_weight
+                                               if routing.use_rare else 1.0)
+    entries_rare: list[DifferentialEntry] = []
+    if routing.use_rare:
+        rres = know.ranker.rank(query_from_patient(patient), top=top)
+        notes += rres.notes
+        entries_rare = fusion.rare_entries(rres.results, weight=routing.rare_weight)
+    differential = fusion.fuse(entries_common, entries_rare, top)
+    if not differential:
+        notes.append("no usable findings: the differential is empty; answer the questions below")
+
+    questions = [
+        QuestionSuggestion(id=q.code, text=q.text, kind="question", red_flag=q.red_flag, gain=q.gain,
+                           reason=q.about_name, answers=[label for _, label in q.options])
+        for q in next_questions(know.common, answers, k=5, lang=lang)
+    ]
+
+    safety = check(patient, proposed or [])
+    know.versions["drugs"] = safety.knowledge_version
+
+    from huizhen.treatment.options import treatment_options
+
+    treatments = treatment_options(differential[:TREAT_TOP], patient, lang=lang)
+    citations = _citations(differential[:TREAT_TOP], tenant, kb, know, notes, lang)
+
+    return ConsultReport(
+        patient=summarise(patient),
+        differential=differential,
+        questions=questions,
+        treatments=treatments,
+        alerts=_alerts(safety),
+        unchecked_drugs=list(safety.unchecked),
+        citations=citations,
+        knowledge=dict(know.versions),
+        notes=notes,
+        routing={"use_common": routing.use_common, "use_rare": routing.use_rare,
+                 "rare_weight": routing.rare_weight, "reasons": routing.reasons,
+                 "organ_systems": routing.organ_systems, "common_coverage": coverage},
+        lang=lang,
+        disclaimer=DISCLAIMER_ZH if lang == "zh" else DISCLAIMER_EN,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+
+
+def _citations(entries: list[DifferentialEntry], tenant: str | None, kb: Path | str | None,
+               know: Knowledge, notes: list[str], lang: str) -> list[Citation]:
+    """Passages from the knowledge base about the leading diagnoses, numbered for citing."""
+    from huizhen.retrieval import search
+
+    out: list[Citation] = []
+    seen: set[int] = set()
+    for entry in entries:
+        try:
+            hits = search(entry.name, kb=kb, tenant=tenant, top=2)
+        except HuizhenError as err:
+            notes.append(f"knowledge base not searched: {err.render()}")
+            return out
+        for h in hits:
+            if h.chunk_id in seen:
+                continue
+            seen.add(h.chunk_id)
+            out.append(Citation(n=len(out) + 1, title=h.title, heading=" › ".join(h.heading_path),
+                                snippet=h.snippet, source=h.source, url=h.url, license=h.license,
+                                doc_id=h.doc_id, chunk_id=str(h.chunk_id), scope=h.scope))
+    return out

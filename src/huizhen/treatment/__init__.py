@@ -1,0 +1,1 @@
+"""Treatment options for the leading diagnoses, each checked by medication safety."""

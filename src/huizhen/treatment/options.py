@@ -1,0 +1,57 @@
+"""Treatment options from the disease cards, passed through medication safety.
+
+Every drug an option proposes is checked with the patient's own medications,
+allergies, renal function, age and pregnancy.  An option with an interrupting
+alert (contraindicated or major) is kept and marked unsafe with its reasons —
+never silently dropped — so the doctor sees why the usual choice does not fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huizhen.patient.model import Patient
+from huizhen.report.model import Alert, DifferentialEntry, TreatmentOption
+
+
+def _card_for(entry: DifferentialEntry) -> Any | None:
+    if not entry.id.startswith("ddxplus:"):
+        return None
+    try:
+        from huizhen.knowledge.disease_cards import load_cards
+    except ImportError:  # the card pack is optional knowledge
+        return None
+    return load_cards().get(entry.id.removeprefix("ddxplus:"))
+
+
+def treatment_options(entries: list[DifferentialEntry], patient: Patient, *,
+                      lang: str = "en") -> list[TreatmentOption]:
+    """Options for each entry that has a card, each checked against this patient."""
+    from huizhen.safety import check
+
+    out: list[TreatmentOption] = []
+    for entry in entries:
+        card = _card_for(entry)
+        if card is None:
+            continue
+        name = entry.name_zh if (lang == "zh" and entry.name_zh) else entry.name
+        for t in card.treatments:
+            drugs = list(t.drugs)
+            alerts: list[Alert] = []
+            if drugs:
+                report = check(patient, drugs)
+                proposed = {d.lower() for d in drugs}
+                for a in report.alerts:
+                    if proposed & {d.lower() for d in a.drugs}:
+                        alerts.append(Alert(type=a.type, severity=a.severity, interrupt=a.interrupt,
+                                            drugs=list(a.drugs), message=a.effect, trigger=a.trigger,
+                                            management=a.management, source=a.source))
+                for u in report.unchecked:
+                    if u.lower() in proposed:
+                        alerts.append(Alert(type="unchecked", severity="unknown", interrupt=False,
+                                            drugs=[u], message="drug not recognised: could not be checked"))
+            out.append(TreatmentOption(
+                diagnosis_id=entry.id, diagnosis=name, line=t.line, text=t.text(lang), drugs=drugs,
+                dose=t.dose, source=t.source, safe=not any(a.interrupt for a in alerts), alerts=alerts,
+            ))
+    return out

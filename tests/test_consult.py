@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from huizhen.consult import consult, load_knowledge
+from huizhen.patient.model import Allergy, Code, CodeSystem, Finding, Medication, Patient, Sex
+from huizhen.patient.parse import load_patient
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(scope="module")
+def know():  # type: ignore[no-untyped-def]
+    return load_knowledge()
+
+
+def test_chinese_note_gets_a_common_differential_in_chinese(know) -> None:  # type: ignore[no-untyped-def]
+    report = consult(load_patient(EXAMPLES / "consult" / "zh_fever_cough.txt"), knowledge=know)
+    assert report.lang == "zh" and report.disclaimer.startswith("会诊")
+    assert report.routing["use_common"] and not report.routing["use_rare"]
+    top3 = [d.id for d in report.differential[:3]]
+    assert "ddxplus:Pneumonia" in top3 and "ddxplus:URTI" in top3
+    assert all(d.engines == ["common"] for d in report.differential)
+    assert abs(sum(d.probability for d in report.differential) - 1) < 0.05
+    pneu = next(d for d in report.differential if d.id == "ddxplus:Pneumonia")
+    assert pneu.name_zh == "肺炎" and pneu.evidence_for
+    assert report.questions and all(q.text for q in report.questions)
+    assert report.knowledge["hpo"] == "2025-01-16" and "drugs" in report.knowledge
+
+
+def test_fhir_bundle_with_risky_medications_raises_interrupting_alerts(know) -> None:  # type: ignore[no-untyped-def]
+    report = consult(load_patient(EXAMPLES / "consult" / "elderly_risky_meds.fhir.json"), knowledge=know)
+    assert report.differential == [] and not report.routing["use_rare"]
+    assert any("no usable findings" in n for n in report.notes)
+    pairs = {(a.type, a.severity, frozenset(a.drugs)) for a in report.alerts if a.interrupt}
+    assert ("interaction", "major", frozenset({"warfarin 5 mg tablet", "ibuprofen 400 mg tablet"})) in pairs
+    assert ("interaction", "contraindicated",
+            frozenset({"simvastatin 40 mg tablet", "clarithromycin 500 mg tablet"})) in pairs
+    assert report.unchecked_drugs == []
+
+
+def test_proposed_penicillin_in_penicillin_allergy_is_flagged(know) -> None:  # type: ignore[no-untyped-def]
+    patient = Patient(sex=Sex.MALE, age_years=40, allergies=[Allergy(substance="penicillin")],
+                      medications=[Medication(written="metformin")])
+    report = consult(patient, knowledge=know, proposed=["amoxicillin"])
+    allergy = [a for a in report.alerts if a.type == "allergy"]
+    assert allergy and allergy[0].interrupt and allergy[0].drugs == ["amoxicillin"]
+
+
+def test_phenopacket_style_patient_goes_to_the_rare_engine(know) -> None:  # type: ignore[no-untyped-def]
+    terms = [("HP:0001250", "Seizure"), ("HP:0001252", "Hypotonia"), ("HP:0001263", "Global developmental delay"),
+             ("HP:0000316", "Hypertelorism")]
+    patient = Patient(age_years=2, findings=[Finding(label=n, code=Code(CodeSystem.HPO, h), origin="input")
+                                             for h, n in terms])
+    report = consult(patient, knowledge=know)
+    assert report.routing["use_rare"] and "phenotypes were given as HPO terms" in report.routing["reasons"]
+    assert report.differential and "rare" in report.differential[0].engines
+    assert report.differential[0].evidence_for
