@@ -23,6 +23,7 @@ _COMMAND_MODULES: list[str] = [
     "huizhen.cli.kb",
     "huizhen.cli.rare",
     "huizhen.cli.demo",
+    "huizhen.cli.consult",
 ]
 
 
