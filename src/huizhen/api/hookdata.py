@@ -14,6 +14,10 @@ run where it cannot reach it), so a needed prefetch key that is absent is a
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +68,33 @@ def _as_bundle(value: dict[str, Any]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
 
 
+#: Parsed prefetch values by content hash.  An EHR sends the same record with every
+#: order-select / order-sign of one ordering session; FHIR validation is most of a
+#: call's CPU, and identical JSON always parses to the same patient facts.  Cached
+#: parts are shared, never changed: ``_merge`` copies their list items into a new
+#: patient, and neither ``derive`` nor the safety checker alters an item.
+_PARSED: OrderedDict[str, Patient] = OrderedDict()
+_PARSED_MAX = 2048
+_PARSED_LOCK = threading.Lock()
+
+
+def _parse_part(key: str, value: dict[str, Any]) -> Patient:
+    digest = hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"),
+                                       ensure_ascii=False).encode("utf-8")).hexdigest()
+    cache_key = f"{key}:{digest}"
+    with _PARSED_LOCK:
+        hit = _PARSED.get(cache_key)
+        if hit is not None:
+            _PARSED.move_to_end(cache_key)
+    if hit is None:
+        hit, _ = read_bundle(_as_bundle(value), source=f"prefetch.{key}", strict=True)
+        with _PARSED_LOCK:
+            _PARSED[cache_key] = hit
+            while len(_PARSED) > _PARSED_MAX:
+                _PARSED.popitem(last=False)
+    return hit
+
+
 def _merge(into: Patient, part: Patient) -> None:
     """Lists are concatenated; a scalar is taken from the first part that has it."""
     blank = Patient()
@@ -87,8 +118,7 @@ def patient_from_prefetch(prefetch: dict[str, Any] | None, patient_id: str) -> P
         if value.get("resourceType") == "Patient" and value.get("id") not in (None, patient_id):
             raise InputError("prefetched Patient is not the patient in context",
                              field=f"prefetch.{key}.id", value=value.get("id"))
-        part, _ = read_bundle(_as_bundle(value), source=f"prefetch.{key}", strict=True)
-        _merge(patient, part)
+        _merge(patient, _parse_part(key, value))
     patient.id = patient_id
     return derive(patient)
 
