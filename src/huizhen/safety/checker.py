@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from huizhen.knowledge.drugs.pack import DrugPack, load_pack
@@ -23,14 +25,23 @@ _PACKS: dict[str, DrugPack] = {}
 
 def get_pack(local_rules: Path | None = None) -> DrugPack:
     """The pack with local rules merged; rebuilt only when the local file changes."""
-    from huizhen.safety.local import local_rules_path
-
-    path = local_rules if local_rules is not None else local_rules_path()
-    stamp = f"{path}:{path.stat().st_mtime_ns if path.exists() else 0}"
+    path = local_rules if local_rules is not None else _local_path(os.environ.get("HUIZHEN_DATA_DIR"))
+    try:
+        stamp = f"{path}:{path.stat().st_mtime_ns}"
+    except OSError:
+        stamp = f"{path}:0"
     if stamp not in _PACKS:
         _PACKS.clear()
         _PACKS[stamp] = load_pack(path)
     return _PACKS[stamp]
+
+
+@lru_cache(maxsize=8)
+def _local_path(_data_dir_env: str | None) -> Path:
+    """The local rule file for the current data directory (cached: data_dir() creates it)."""
+    from huizhen.safety.local import local_rules_path
+
+    return local_rules_path()
 
 
 def check(

@@ -18,8 +18,10 @@ CLASS_SOURCE = "huizhen policy: two drugs of one therapeutic class (class from t
 
 def check_duplicates(drugs: list[Drug], pack: DrugPack) -> list[Alert]:
     alerts: list[Alert] = []
+    dup_keys = [d.keys(pack) & pack.duplicate_classes for d in drugs]
     for i, d1 in enumerate(drugs):
-        for d2 in drugs[i + 1:]:
+        for j in range(i + 1, len(drugs)):
+            d2 = drugs[j]
             same = sorted(set(d1.ids) & set(d2.ids))
             if same:
                 names = [pack.vocab.name_of(s) for s in same]
@@ -31,7 +33,7 @@ def check_duplicates(drugs: list[Drug], pack: DrugPack) -> list[Alert]:
                                "ingredient across both products.",
                     source=SAME_SOURCE))
                 continue
-            shared = sorted((d1.keys(pack) & d2.keys(pack)) & pack.duplicate_classes)
+            shared = sorted(dup_keys[i] & dup_keys[j])
             if shared:
                 cls = pack.class_name(shared[0])
                 alerts.append(Alert(

@@ -15,17 +15,22 @@ from huizhen.safety.model import Alert
 
 def pair_rules(pack: DrugPack, x: str, y: str) -> list[InteractionRule]:
     """All rules between two ingredients (via their own ids and their classes)."""
-    if pack.vocab.parent(x) == pack.vocab.parent(y):
-        return []
     kx, ky = pack.keys_of(x), pack.keys_of(y)
+    if pack.reach(x).isdisjoint(ky) or pack.vocab.parent(x) == pack.vocab.parent(y):
+        return []
     partners = pack.partners()
+    table = pack.pair_rules
     rules: list[InteractionRule] = []
+    seen: set[frozenset[str]] = set()
     for a in kx:
         hits = partners.get(a)
         if not hits:
             continue
         for b in hits & ky:
-            rules.extend(pack.pair_rules[frozenset((a, b))])
+            key = frozenset((a, b))
+            if key not in seen:
+                seen.add(key)
+                rules.extend(table[key])
     local = [r for r in rules if r.local]
     return local or rules
 

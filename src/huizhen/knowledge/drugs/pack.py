@@ -72,6 +72,8 @@ class DrugPack:
     duplicate_classes: frozenset[str]
     local_source: str | None = None
     partner_index: dict[str, frozenset[str]] | None = None
+    key_cache: dict[str, frozenset[str]] = field(default_factory=dict)
+    reach_cache: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def partners(self) -> dict[str, frozenset[str]]:
         """key -> keys it has a rule with, so a pair check is a few set intersections."""
@@ -85,10 +87,27 @@ class DrugPack:
             self.partner_index = {k: frozenset(v) for k, v in out.items()}
         return self.partner_index
 
+    def reach(self, drug_id: str) -> frozenset[str]:
+        """Every key some rule pairs with this ingredient or its classes (memoised): one set
+        intersection then tells whether two ingredients can interact at all."""
+        cache = self.reach_cache
+        out = cache.get(drug_id)
+        if out is None:
+            partners = self.partners()
+            acc: set[str] = set()
+            for k in self.keys_of(drug_id):
+                acc |= partners.get(k, frozenset())
+            out = cache[drug_id] = frozenset(acc)
+        return out
+
     def keys_of(self, drug_id: str) -> frozenset[str]:
-        """The ingredient's own (parent) id plus every class it belongs to."""
-        pid = self.vocab.parent(drug_id)
-        return self.classes_of.get(pid, frozenset()) | {pid}
+        """The ingredient's own (parent) id plus every class it belongs to (memoised)."""
+        cache = self.key_cache
+        keys = cache.get(drug_id)
+        if keys is None:
+            pid = self.vocab.parent(drug_id)
+            keys = cache[drug_id] = self.classes_of.get(pid, frozenset()) | {pid}
+        return keys
 
     def class_name(self, key: str) -> str:
         return self.class_names.get(key, key)
@@ -142,6 +161,8 @@ def load_pack(local_rules: Path | None = None) -> DrugPack:
         pack.pair_rules[key] = [rule]  # local rules replace the pack's rules for that pair
     pack.local_source = str(path)
     pack.partner_index = None
+    pack.key_cache = {}
+    pack.reach_cache = {}
     return pack
 
 
