@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +24,9 @@ import yaml
 from huizhen.errors import KnowledgeError
 from huizhen.knowledge.drugs.vocabulary import DRUG_DATA, Vocabulary, load_vocabulary
 from huizhen.knowledge.drugs.normalise import fold
+from huizhen.paths import cache_dir
 
+_PACK_FORMAT = 1  # bump when DrugPack's fields change
 LEVELS = ("contraindicated", "major", "moderate", "minor")
 RANK = {lv: 4 - i for i, lv in enumerate(LEVELS)}  # contraindicated=4 ... minor=1
 
@@ -168,7 +172,32 @@ def load_pack(local_rules: Path | None = None) -> DrugPack:
 
 @lru_cache(maxsize=1)
 def _base_pack() -> DrugPack:
+    """The pack, read from the user cache when the data files are unchanged."""
     vocab = load_vocabulary()
+    h = hashlib.sha1(f"{_PACK_FORMAT}:{vocab.version}".encode())
+    for p in sorted(DRUG_DATA.iterdir()):
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    path = cache_dir() / f"drug-pack-{h.hexdigest()[:12]}.pkl"
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                pack: DrugPack = pickle.load(fh)
+            pack.vocab = vocab
+            return pack
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            pass
+    pack = _read_pack(vocab)
+    pack.vocab = None  # type: ignore[assignment]  # pickled separately (the vocabulary cache)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(pack, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    tmp.replace(path)
+    pack.vocab = vocab
+    return pack
+
+
+def _read_pack(vocab: Vocabulary) -> DrugPack:
     meta = yaml.safe_load((DRUG_DATA / "pack.yaml").read_text(encoding="utf-8"))
     class_names: dict[str, str] = {}
     members: dict[str, set[str]] = {}
