@@ -20,7 +20,7 @@ import pytest
 
 from huizhen.knowledge.annotations import load_annotations, parse_frequency
 from huizhen.knowledge.hpo import load_hpo
-from huizhen.reasoning.rare import RareQuery, RareRanker, TEMPERATURE, query_from_patient
+from huizhen.reasoning.rare import TEMPERATURE, RareQuery, RareRanker, query_from_patient
 from huizhen.reasoning.rare_model import load_model
 from huizhen.reasoning.rare_onset import iso_years
 

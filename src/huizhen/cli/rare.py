@@ -84,18 +84,31 @@ def eval_rare(
     folder: Path = typer.Argument(..., help="Folder tree of GA4GH phenopackets (*.json)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     hpo_dir: Path | None = _HPO_DIR,
+    show_calibration: bool = typer.Option(False, "--calibration",
+                                          help="Also print the reliability of the top-1 "
+                                          "post-test probability."),
 ) -> None:
     """Benchmark the rare-disease ranker: top-1/3/10 and MRR over cases whose diagnosis
     is in the loaded annotations."""
-    from huizhen.eval.rare import evaluate
+    from huizhen.eval.rare import calibration, evaluate
 
     bench = evaluate(folder, hpo_dir=hpo_dir)
     summary = bench.summary()
     if as_json:
         typer.echo(json.dumps(summary))
         return
+    console = Console()
     table = Table(title=f"Rare-disease ranking on {folder}")
     for key in summary:
         table.add_column(key, justify="right")
     table.add_row(*(str(v) for v in summary.values()))
-    Console().print(table)
+    console.print(table)
+    if show_calibration:
+        bins, ece = calibration(bench)
+        cal = Table(title=f"Top-1 probability reliability (ECE {ece})")
+        for col in ("probability bin", "cases", "mean probability", "top-1 accuracy"):
+            cal.add_column(col, justify="right")
+        for b in bins:
+            cal.add_row(f"{b.low:.2f}–{b.high:.2f}", str(b.cases), f"{b.mean_probability:.3f}",
+                        f"{b.top1_accuracy:.3f}")
+        console.print(cal)

@@ -40,6 +40,8 @@ class CaseResult:
     truth: list[str]
     rank: int | None  # None: not in the knowledge base
     error: str | None = None
+    #: Post-test probability of the top-ranked disease (for calibration).
+    top_probability: float | None = None
 
 
 @dataclass(slots=True)
@@ -59,6 +61,36 @@ class RareBenchmark:
         return {"cases": self.cases, "ranked": self.ranked, "not_in_kb": self.not_in_kb,
                 "top1": self.top1, "top3": self.top3, "top10": self.top10, "mrr": self.mrr,
                 "ms_per_case": self.ms_per_case}
+
+
+@dataclass(slots=True)
+class CalibrationBin:
+    low: float
+    high: float
+    cases: int
+    mean_probability: float
+    top1_accuracy: float
+
+
+def calibration(bench: RareBenchmark, edges: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8,
+                                                                  0.95, 1.0)
+                ) -> tuple[list[CalibrationBin], float]:
+    """Reliability of the top-1 post-test probability: per probability bin, the mean
+    probability and how often the top-ranked disease was the diagnosis; and the
+    expected calibration error (case-weighted mean gap)."""
+    pairs = [(c.top_probability, c.rank == 1) for c in bench.details
+             if c.rank is not None and c.top_probability is not None]
+    bins: list[CalibrationBin] = []
+    gap = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = [(p, h) for p, h in pairs if lo <= p < hi or (hi == edges[-1] and p == hi)]
+        if not inside:
+            continue
+        mp = sum(p for p, _ in inside) / len(inside)
+        acc = sum(h for _, h in inside) / len(inside)
+        gap += abs(mp - acc) * len(inside)
+        bins.append(CalibrationBin(lo, hi, len(inside), round(mp, 3), round(acc, 3)))
+    return bins, round(gap / max(len(pairs), 1), 3)
 
 
 def evaluate(folder: Path | str, ranker: RareRanker | None = None,
@@ -86,10 +118,12 @@ def evaluate(folder: Path | str, ranker: RareRanker | None = None,
             details.append(CaseResult(str(path), truth, None))
             continue
         t0 = time.perf_counter()
-        rank = ranker.ranks_of(query_from_patient(patient, notes), truth)
+        scored = ranker.score_answer(query_from_patient(patient, notes), truth)
         elapsed += time.perf_counter() - t0
         timed += 1
-        details.append(CaseResult(str(path), truth, rank if rank is not None else 10**9))
+        # A case with no usable phenotype ranks nothing: scored as a miss.
+        rank, p_top = scored if scored is not None else (10**9, None)
+        details.append(CaseResult(str(path), truth, rank, top_probability=p_top))
     ranked = [c.rank for c in details if c.rank is not None]
     n = len(ranked) or 1
     return RareBenchmark(

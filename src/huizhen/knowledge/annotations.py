@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from huizhen.errors import KnowledgeError
+from huizhen.errors import InputError, KnowledgeError
 from huizhen.knowledge.hpo import Ontology, cached_pickle, default_hpo_dir, file_digest, load_hpo
 
 #: HPO frequency terms → the midpoint of the range the HPO defines for them.
@@ -99,7 +99,7 @@ def parse_hpoa(path: Path, onto: Ontology) -> Annotations:
         if tid not in resolved:
             try:
                 resolved[tid] = onto.resolve(tid)[0]
-            except Exception:  # unknown to this ontology: skip the row
+            except InputError:  # unknown to this ontology: skip the row
                 resolved[tid] = None
         return resolved[tid]
 

@@ -435,7 +435,8 @@ def cached_pickle(name: str, key: str, build):  # type: ignore[no-untyped-def]
         try:
             with open(path, "rb") as fh:
                 return pickle.load(fh)
-        except Exception:  # a truncated or foreign cache file: rebuild it
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError,
+                ValueError, ImportError):  # a truncated or foreign cache file: rebuild it
             path.unlink(missing_ok=True)
     obj = build()
     tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -43,8 +43,8 @@ import numpy as np
 
 from huizhen.knowledge.annotations import Annotations, load_annotations
 from huizhen.knowledge.hpo import Ontology, load_hpo
-from huizhen.reasoning.rare_model import RareModel, load_model
 from huizhen.patient.model import Patient, Sex
+from huizhen.reasoning.rare_model import RareModel, load_model
 from huizhen.reasoning.rare_onset import iso_years, onset_lr, onset_term_years
 
 #: Noise floor of P(q | d) as a multiple of bg(q) (LIRICAL's no-match LR is 0.01).
@@ -159,7 +159,7 @@ class RareRanker:
         #: Descendants of each term (rows of the transposed ancestor matrix).
         self._desc = model.desc
         #: log(1 − RHO·f) of each direct annotation, and its sum per disease.
-        un = model.direct_csc.copy()
+        un = model.direct.astype(np.float64)  # CSR, float64: (diseases × terms) @ vector
         un.data = np.log(np.maximum(1.0 - RHO * un.data, 1e-9))
         self._unreported = un
         self._unreported_total = np.asarray(un.sum(axis=1)).ravel()
@@ -206,7 +206,8 @@ class RareRanker:
         n_d = m.n_diseases
         anc, desc = self.onto.anc, self._desc
         lp = np.empty((len(present), n_d))
-        related: set[int] = set()
+        related = np.zeros(len(bg), dtype=np.float64)  # 1 for terms related to the patient
+        neg = m.negated
         for k, q in enumerate(present):
             best = np.zeros(n_d)
             sl = slice(F.indptr[q], F.indptr[q + 1])
@@ -219,20 +220,19 @@ class RareRanker:
                     best[rows] = np.maximum(best[rows], vals)
             lr = (1.0 - ALPHA) * best + ALPHA
             up = anc.indices[anc.indptr[q]:anc.indptr[q + 1]]
-            negm = m.negated[:, up]
-            if negm.nnz:
-                lr[np.unique(negm.indices)] = LR_NOT
+            for a in up:  # NOT annotations are few (~2,700): walk their columns
+                if neg.indptr[a + 1] > neg.indptr[a]:
+                    lr[neg.indices[neg.indptr[a]:neg.indptr[a + 1]]] = LR_NOT
             lp[k] = np.log(lr)
-            related.update(up.tolist())
-            related.update(desc.indices[desc.indptr[q]:desc.indptr[q + 1]].tolist())
+            related[up] = 1.0
+            related[desc.indices[desc.indptr[q]:desc.indptr[q + 1]]] = 1.0
         le = np.empty((len(excluded), n_d))
         for k, x in enumerate(excluded):
             sl = slice(F.indptr[x], F.indptr[x + 1])
             p_abs = np.ones(n_d)
             p_abs[F.indices[sl]] = KAPPA * np.maximum(1.0 - F.data[sl], MIN_ABSENT)
             le[k] = np.log(p_abs / p_abs.mean())
-        rel = np.fromiter(related, dtype=np.int64, count=len(related))
-        other = self._unreported_total - np.asarray(self._unreported[:, rel].sum(axis=1)).ravel()
+        other = self._unreported_total - self._unreported @ related
         if sex == "female":
             other += np.where(self._xlr, np.log(LR_FEMALE_XLR), 0.0)
             other += np.where(self._yl, np.log(LR_FEMALE_YL), 0.0)
@@ -282,6 +282,16 @@ class RareRanker:
 
     def ranks_of(self, query: RareQuery, disease_ids: list[str]) -> int | None:
         """1-based rank of the best of ``disease_ids`` (for benchmarks), None if unranked."""
+        scored = self.score_answer(query, disease_ids)
+        return None if scored is None else scored[0]
+
+    def score_answer(self, query: RareQuery, disease_ids: list[str]
+                     ) -> tuple[int, float] | None:
+        """(rank of the best of ``disease_ids``, probability of the top-ranked disease).
+
+        Ties are broken against the answer: a disease tied with it ranks above it.
+        None when nothing can be ranked or no answer id is in the annotations.
+        """
         present, excluded, _ = self.prune(query)
         idx = [self.ann.index[d] for d in disease_ids if d in self.ann.index]
         if not present or not idx:
@@ -289,8 +299,9 @@ class RareRanker:
         lp, le, other = self.log_lrs(present, excluded, query.sex, query.onset_years)
         total = lp.sum(axis=0) + le.sum(axis=0) + other
         best = max(total[i] for i in idx)
-        # Ties are broken against us: a disease tied with the answer ranks above it.
-        return int((total > best).sum() + (total == best).sum())
+        rank = int((total > best).sum() + (total == best).sum())
+        p_top = float(1.0 / np.exp((total - total.max()) * TEMPERATURE).sum())
+        return rank, p_top
 
     # -- explanation ----------------------------------------------------------
 
