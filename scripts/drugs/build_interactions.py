@@ -305,6 +305,11 @@ def onc_groups(vocab, shared: Path) -> list[tuple[str, set[str], set[str]]]:  # 
             if name:
                 ids = vocab.lookup_ids(ONC_FIX.get(name.lower(), name))
                 bucket.update(vocab.parent(i) for i in ids)
+    # The mapped 2012 list pairs atazanavir, a protease inhibitor, with the strong CYP3A4
+    # inducers of class 23; the revised table leaves it out of that class's object drugs.
+    for gid, obj, _prec in groups:
+        if gid == "23":
+            obj.update(vocab.parent(i) for i in vocab.lookup_ids("atazanavir"))
     return groups
 
 
@@ -387,15 +392,42 @@ def main(shared: Path) -> None:
     n_ansm = len(rows)
 
     groups = onc_groups(vocab, shared)
+    onc_pairs = read_pairs(shared / "onc-high-priority/ONC_High_Priority_Mapped.csv")
+
+    def listed_group(pa: str, pb: str) -> str | None:
+        return next((g for g, obj, prec in groups
+                     if (pa in obj and pb in prec) or (pb in obj and pa in prec)), None)
+
+    # Class 21 lists no members in the table: its drugs are the clique of pairs no other class
+    # explains (each QT drug is paired with every other one, 39 partners each).
+    unexplained: dict[str, set[str]] = {}
+    for _an, a, _bn, b in onc_pairs:
+        pa, pb = vocab.parent(a), vocab.parent(b)
+        if listed_group(pa, pb) is None:
+            unexplained.setdefault(pa, set()).add(pb)
+            unexplained.setdefault(pb, set()).add(pa)
+    qt = {d for d, partners in unexplained.items() if len(partners) >= 10}
+    # ONC class 21 members are QT-prolonging drugs: they join ANSM's torsades class, so the
+    # thesaurus's rules for that class (hypokalaemia, bradycardia ...) reach them too.
+    with gz_text(DATA / "classes_onc.csv.gz") as fh:
+        w = csv.writer(fh)
+        w.writerow(["class_id", "class_name", "drugbank_id", "source"])
+        for did in sorted(qt):
+            w.writerow(["ansm:substances-susceptibles-de-donner-des-torsades-de-pointes",
+                        "substances susceptibles de donner des torsades de pointes", did,
+                        ONC_SOURCE + ", class 21 (QT prolonging agents)"])
     seen: set[frozenset] = set()
-    for a_name, a, b_name, b in read_pairs(shared / "onc-high-priority/ONC_High_Priority_Mapped.csv"):
+    for a_name, a, b_name, b in onc_pairs:
         key = frozenset((a, b))
         if key in seen or a == b:
             continue
         seen.add(key)
         pa, pb = vocab.parent(a), vocab.parent(b)
-        gid = next((g for g, obj, prec in groups
-                    if (pa in obj and pb in prec) or (pb in obj and pa in prec)), "21")
+        gid = listed_group(pa, pb)
+        if gid is None and pa in qt and pb in qt:
+            gid = "21"
+        if gid is None:
+            raise SystemExit(f"ONC pair without a class: {a_name} + {b_name}")
         effect, mgmt = ONC_GROUPS[gid]
         level, ref = "major", f"class {gid}: {a_name} + {b_name}"
         if gid in ONC_CONTRAINDICATED:

@@ -39,7 +39,9 @@ def best_rule(pack: DrugPack, x: str, y: str) -> tuple[InteractionRule | None, l
     rules = pair_rules(pack, x, y)
     if not rules:
         return None, []
-    rules.sort(key=lambda r: (-RANK.get(r.level, 0), r.source))
+    # Most severe first; at equal severity the most specific (ingredient pair before class rule).
+    rules.sort(key=lambda r: (-RANK.get(r.level, 0),
+                              r.a.startswith("class:") + r.b.startswith("class:"), r.source))
     return rules[0], rules
 
 

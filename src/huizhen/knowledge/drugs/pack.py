@@ -201,10 +201,11 @@ def _read_pack(vocab: Vocabulary) -> DrugPack:
     meta = yaml.safe_load((DRUG_DATA / "pack.yaml").read_text(encoding="utf-8"))
     class_names: dict[str, str] = {}
     members: dict[str, set[str]] = {}
-    for row in _rows(DRUG_DATA / "classes_ansm.csv.gz"):
-        key = f"class:{row['class_id']}"
-        class_names[key] = row["class_name"]
-        members.setdefault(vocab.parent(row["drugbank_id"]), set()).add(key)
+    for name in ("classes_ansm.csv.gz", "classes_onc.csv.gz"):
+        for row in _rows(DRUG_DATA / name):
+            key = f"class:{row['class_id']}"
+            class_names.setdefault(key, row["class_name"])
+            members.setdefault(vocab.parent(row["drugbank_id"]), set()).add(key)
     for row in _rows(DRUG_DATA / "classes.csv"):
         key = f"class:{row['class_id']}"
         class_names[key] = row["class_name"]
