@@ -43,8 +43,12 @@ class Embedder(Protocol):
 
 def embedding_text(heading_path: tuple[str, ...] | list[str], text: str,
                    head_chars: int = HEAD_CHARS) -> str:
-    """The passage text actually embedded for a section: heading path, then its head."""
-    head = " ".join(text.split())
+    """The passage text actually embedded for a section: heading path, then its head
+    (Chinese in Simplified characters, as indexed)."""
+    from huizhen.retrieval.tokenize import to_simplified
+
+    heading_path = [to_simplified(h) for h in heading_path]
+    head = " ".join(to_simplified(text).split())
     if len(head) > head_chars:
         cut = head.rfind(" ", 0, head_chars)
         head = head[: cut if cut > head_chars // 2 else head_chars]

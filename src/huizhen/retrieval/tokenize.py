@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import lzma
 import re
+import sys
 import threading
 from functools import lru_cache
 from typing import Any
@@ -61,13 +62,24 @@ def _segmenter() -> Any:
     with _lock:
         if _jieba is None:
             import logging
+            import warnings
 
-            import jieba
+            finders = list(sys.meta_path)
+            with warnings.catch_warnings():
+                # jieba imports pkg_resources, which warns on import on recent setuptools
+                warnings.simplefilter("ignore")
+                import jieba
+            # ...and old setuptools leaves legacy finders (no find_spec) that make every
+            # later import warn; drop those this import added
+            sys.meta_path[:] = [f for f in sys.meta_path if f in finders
+                                or hasattr(f, "find_spec")]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
 
-            jieba.setLogLevel(logging.WARNING)
-            tok = jieba.Tokenizer()
-            tok.tmp_dir = str(cache_dir())
-            tok.initialize()
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.tmp_dir = str(cache_dir())
+                tok.initialize()
             with lzma.open(THUOCL, "rt", encoding="utf-8") as fh:
                 for line in fh:
                     parts = line.split()

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from huizhen.errors import InputError, KnowledgeError
+from huizhen.knowledge.corpus import ingest
+from huizhen.retrieval import search
+from huizhen.retrieval.dense import STAMP_KEY, embed_missing
+from huizhen.retrieval.search import dense_ready, filters_for
+from huizhen.store.sqlite import SQLiteStore
+
+_spec = importlib.util.spec_from_file_location("kb_fixture", Path(__file__).with_name("kb_fixture.py"))
+assert _spec and _spec.loader
+kbf = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(kbf)
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> SQLiteStore:
+    root = tmp_path_factory.mktemp("kb")
+    files = kbf.write_good(root / "a")
+    store = SQLiteStore(root / "kb.sqlite")
+    assert ingest([files["jsonl"]], store).added == 2
+    hosp_a = [p for k, p in files.items() if k != "jsonl"]
+    assert ingest(hosp_a, store, "hosp-a").added == 6
+    (root / "b").mkdir()
+    (root / "b" / "b.md").write_text("# Hospital B formulary\n\n## Antibiotics\n\n"
+                                     "Amoxicillin is restricted to infectious disease approval.\n")
+    assert ingest([root / "b"], store, "hosp-b").added == 1
+    return store
+
+
+def _where(hits: list) -> list[tuple[str, tuple[str, ...]]]:  # type: ignore[type-arg]
+    return [(h.scope, h.heading_path) for h in hits]
+
+
+def test_question_finds_the_section_of_its_type(kb: SQLiteStore) -> None:
+    hits = search("What are the symptoms of gout?", kb=kb, mode="lexical", top=2)
+    assert _where(hits) == [("public", ("Gout", "symptoms")), ("public", ("Asthma", "symptoms"))]
+    assert _where(search("What is (are) Asthma ?", kb=kb, mode="lexical", top=1)) == [
+        ("public", ("Asthma", "information"))]
+    h = hits[0].to_dict()
+    assert h == {
+        "doc_id": "T-1", "title": "Gout", "heading_path": ["Gout", "symptoms"], "anchor": "2",
+        "snippet": "Sudden severe pain, swelling and redness of the big toe joint.",
+        "score": h["score"], "source": "TestSource", "url": "https://example.org/gout",
+        "license": "CC BY 4.0 (MedQuAD, Ben Abacha & Demner-Fushman 2019)", "scope": "public",
+        "language": "en", "chunk_id": h["chunk_id"],
+        "text": "Sudden severe pain, swelling and redness of the big toe joint."}
+
+
+def test_tenant_sees_public_and_its_own_never_another(kb: SQLiteStore) -> None:
+    q = "amoxicillin"
+    assert _where(search(q, kb=kb, tenant="hosp-a", mode="lexical")) == [
+        ("hosp-a", ("Community-acquired pneumonia protocol", "Treatment"))]
+    assert _where(search(q, kb=kb, tenant="hosp-b", mode="lexical")) == [
+        ("hosp-b", ("Hospital B formulary", "Antibiotics"))]
+    assert search(q, kb=kb, mode="lexical") == []
+    assert search(q, kb=kb, tenant="public", mode="lexical") == []
+    with pytest.raises(InputError, match="tenant='../etc'"):
+        search(q, kb=kb, tenant="../etc")
+
+
+def test_chinese_traditional_and_simplified_meet(kb: SQLiteStore) -> None:
+    for q in ("二甲双胍减量", "二甲雙胍", "糖尿病治疗"):
+        hits = search(q, kb=kb, tenant="hosp-a", mode="lexical", top=1)
+        assert _where(hits) == [("hosp-a", ("糖尿病診療規範", "治療"))], q
+    assert search("二甲双胍", kb=kb, tenant="hosp-a", mode="lexical", lang="en") == []
+
+
+def test_every_format_is_searchable(kb: SQLiteStore) -> None:
+    cases = {"alteplase blood pressure": ("Acute stroke pathway", "page 2"),
+             "aPTT after dose change": ("Heparin dosing", "Dosage", "Monitoring"),
+             "lactate blood cultures": ("Sepsis bundle", "First hour"),
+             "vitamin K INR": ("Warfarin counselling sheet",),
+             "doxycycline penicillin allergy": ("Community-acquired pneumonia protocol", "Treatment",
+                                                "Penicillin allergy")}
+    for q, path in cases.items():
+        assert _where(search(q, kb=kb, tenant="hosp-a", mode="lexical", top=1)) == [("hosp-a", path)], q
+
+
+def test_source_filter_and_bad_queries(kb: SQLiteStore) -> None:
+    assert {h.source for h in search("treatment", kb=kb, tenant="hosp-a", mode="lexical",
+                                     source="TestSource", top=10)} == {"TestSource"}
+    assert search("zzzqqxx", kb=kb, mode="lexical") == []
+    with pytest.raises(InputError, match="the query is empty"):
+        search("  ", kb=kb)
+    with pytest.raises(InputError, match="mode='fuzzy'"):
+        search("gout", kb=kb, mode="fuzzy")
+
+
+def test_dense_and_hybrid_after_embedding_and_stamp_check(kb: SQLiteStore) -> None:
+    with pytest.raises(KnowledgeError, match="no embeddings"):
+        search("gout", kb=kb, mode="dense")
+    assert not dense_ready(kb, filters_for("hosp-a"))
+    assert embed_missing(kb) == 21
+    assert dense_ready(kb, filters_for("hosp-a")) and dense_ready(kb, filters_for(None))
+    dense = search("painful swollen big toe", kb=kb, mode="dense", top=1)
+    assert _where(dense) == [("public", ("Gout", "symptoms"))]
+    hybrid = search("wheezing and shortness of breath", kb=kb, top=1)
+    assert _where(hybrid) == [("public", ("Asthma", "symptoms"))]
+    # English question, Chinese passage: only the multilingual embedding can bridge it
+    cross = search("first-line oral drug for diabetes", kb=kb, tenant="hosp-a", mode="dense", top=1)
+    assert _where(cross) == [("hosp-a", ("糖尿病診療規範", "治療"))]
+    assert "糖尿病診療規範" not in {h.title for h in search(
+        "first-line oral drug for diabetes", kb=kb, tenant="hosp-a", mode="lexical", top=50)}
+    kb.set_meta(STAMP_KEY, "some-other-model/v0")
+    try:
+        with pytest.raises(KnowledgeError, match="embedding_stamp='some-other-model/v0'"):
+            search("gout", kb=kb)
+    finally:
+        from huizhen.retrieval.embedding import stamp
+        kb.set_meta(STAMP_KEY, stamp())
