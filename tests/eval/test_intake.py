@@ -17,6 +17,7 @@ def test_annotated_notes_layout() -> None:
     assert len(notes) == 60
     assert sum(n.lang == "zh" for n in notes) == sum(n.lang == "en" for n in notes) == 30
     assert len(read_notes(NOTES / "heldout.jsonl")) == 40
+    assert len(read_notes(NOTES / "heldout2.jsonl")) == 20
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

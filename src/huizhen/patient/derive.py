@@ -17,6 +17,9 @@ Thresholds and their sources
   sepsis screen, not a definition of tachycardia.
 * Hypothermia ``< 35 °C`` (Brown DJA et al., Accidental hypothermia, NEJM
   2012;367:1930-8).
+* Tachypnoea in children under 5: fast breathing of the WHO IMCI guideline,
+  ``≥ 60 /min`` under 2 months, ``≥ 50`` from 2 to 12 months, ``≥ 40`` from 1 to 5
+  years (WHO, Integrated Management of Childhood Illness chart booklet, 2014).
 * Bradycardia ``< 50 /min`` (Kusumoto FM et al., 2018 ACC/AHA/HRS bradycardia
   guideline, Circulation 2019;140:e382).
 * Hypertension ``SBP ≥ 140`` or ``DBP ≥ 90 mmHg`` (Williams B et al., 2018
@@ -183,7 +186,15 @@ def derive(patient: Patient, *, today: date | None = None) -> Patient:
 
     stated = {f.code.code for f in patient.findings
               if f.code is not None and f.code.system is CodeSystem.HPO and f.present}
-    for hpo, label, key, test, adult_only, rule in RULES:
+    rules = list(RULES)
+    if patient.age_years is not None and patient.age_years < 5:
+        limit = 60 if patient.age_years < 2 / 12 else 50 if patient.age_years < 1 else 40
+        def fast(v: float, p: Patient, lim: int = limit) -> bool:
+            return v >= lim
+
+        rules.append(("HP:0002789", "Tachypnea", "respiratory_rate", fast, False,
+                      f"≥ {limit} /min (WHO IMCI)"))
+    for hpo, label, key, test, adult_only, rule in rules:
         if key not in scalars or (adult_only and not adult) or hpo in stated:
             continue
         value = scalars[key]

@@ -35,6 +35,8 @@ _AGE_EN = re.compile(
     r"chinese)\s+)?(man|woman|male|female|boy|girl|lady|gentleman|gent)?|"
     r"\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\s*(m|f|male|female|man|woman|boy|girl)?\b|"
     r"\b(\d{1,3})\s*(M|F)\b", re.IGNORECASE)
+_AGE_ZH_ONLY = re.compile(r"(\d{1,2})\s*(?:月龄|个月大|个月的?(?=婴|患儿|男婴|女婴|宝宝|小儿))|"
+                          r"^.{0,12}?(\d{1,3})\s*岁(?!时|起|前|后|开始|以前|以后|左右)")
 _AGE_MONTHS_EN = re.compile(r"\b(\d{1,2})[- ]?months?[- ]old\b", re.IGNORECASE)
 _SEX_EN = {"man": Sex.MALE, "male": Sex.MALE, "boy": Sex.MALE, "gentleman": Sex.MALE,
            "gent": Sex.MALE, "m": Sex.MALE, "woman": Sex.FEMALE, "female": Sex.FEMALE,
@@ -73,6 +75,9 @@ def _demographics(text: str, p: Patient) -> None:
             n, unit, sex = m.group(4), m.group(5), m.group(6)
         p.sex = Sex.MALE if sex == "男" else Sex.FEMALE
         p.age_years = float(n) if unit == "岁" else round(float(n) / 12, 2)
+    m = _AGE_ZH_ONLY.search(text)
+    if m and p.age_years is None:
+        p.age_years = round(float(m.group(1)) / 12, 2) if m.group(1) else float(m.group(2))
     m = _AGE_EN.search(text)
     if m and p.age_years is None:
         n = m.group(1) or m.group(3) or m.group(5)

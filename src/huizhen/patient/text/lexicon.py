@@ -76,6 +76,18 @@ class Lexicon:
     #: Keys that state the *absence* of the term ("afebrile", 体温正常).
     negated_en: set[tuple[str, ...]] = field(default_factory=set)
     negated_zh: set[str] = field(default_factory=set)
+    #: Word order left out: sorted content words of 2-4 word labels, so "swelling of
+    #: the ankles" and "pain in the chest" meet "ankle swelling" and "chest pain".
+    en_bag: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+
+#: Words dropped from a bag key (with STOPWORDS): prepositions that only reorder.
+BAG_SKIP = frozenset({"in", "on", "at", "with", "from", "to", "for", "over", "around", "both"})
+
+
+def bag(words: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The word-order-free key of a phrase."""
+    return tuple(sorted(w for w in words if w not in BAG_SKIP))
 
 
 def _is_abbreviation(label: str) -> bool:
@@ -95,11 +107,15 @@ def _add_en(lex: Lexicon, label: str, hpo_id: str, *, curated: bool,
     if negated:
         lex.negated_en.add(key)
     lex.en_max = max(lex.en_max, len(key))
+    b = bag(key)
+    if 2 <= len(b) <= 4 and not negated:
+        lex.en_bag.setdefault(b, hpo_id)
 
 
 def zh_variants(label: str) -> list[str]:
     """A Chinese label and the forms notes write it in: without a bracketed part
-    (细长指(趾) -> 细长指, 细长指趾) and without a trailing 症 (月经过多症 -> 月经过多)."""
+    (细长指(趾) -> 细长指, 细长指趾), without a trailing 症 (月经过多症 -> 月经过多) or
+    形成 (深静脉血栓形成 -> 深静脉血栓)."""
     from huizhen.knowledge.hpo import normalize_label
 
     key = normalize_label(label)
@@ -110,6 +126,8 @@ def zh_variants(label: str) -> list[str]:
     for k in list(out):
         if k.endswith("症") and len(k) >= 4:
             out.append(k[:-1])
+        if k.endswith("形成") and len(k) >= 5:  # 深静脉血栓形成 -> 深静脉血栓
+            out.append(k[:-2])
     return [k for k in dict.fromkeys(out) if len(k) >= 2]
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from huizhen.patient.text.lexicon import Lexicon, build_lexicon, tokens
+from huizhen.patient.text.lexicon import BAG_SKIP, Lexicon, bag, build_lexicon, tokens
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -57,6 +57,17 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
         for n in range(min(lex.en_max, len(toks) - i), 0, -1):
             key = tuple(t for t, _, _ in toks[i:i + n])
             hpo_id = lex.en.get(key)
+            if hpo_id is not None:
+                hit = (hpo_id, n)
+                break
+        # the same words in another order ("pain in the chest"), if that reaches further;
+        # never across a sentence or clause break
+        for n in range(min(6, len(toks) - i), (hit[1] if hit else 1), -1):
+            window = toks[i:i + n]
+            if window[0][0] in BAG_SKIP or window[-1][0] in BAG_SKIP or any(
+                    re.search(r"[.;,:!?()]", text[a[2]:b[1]]) for a, b in zip(window, window[1:])):
+                continue
+            hpo_id = lex.en_bag.get(bag([t for t, _, _ in window]))
             if hpo_id is not None:
                 hit = (hpo_id, n)
                 break
