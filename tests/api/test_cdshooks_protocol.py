@@ -26,6 +26,11 @@ def test_discovery_lists_the_services_with_prefetch_templates(http: httpx.Client
     response = http.get("/cds-services", headers=bearer(signers["a"], "/cds-services"))
     assert response.status_code == 200
     assert response.json() == {"services": [
+        {"hook": "patient-view", "title": "huizhen consult (chart open)",
+         "description": "When a chart opens: cannot-miss diagnoses from the patient's conditions "
+                        "and results, medication alerts on the current list, and the red-flag "
+                        "questions still unanswered.",
+         "id": "huizhen-patient-view", "prefetch": ORDER_PREFETCH},
         {"hook": "order-select", "title": "huizhen medication safety (order select)",
          "description": "Checks the selected draft medication orders for interactions, allergy "
                         "and cross-reactivity, duplicate therapy, contraindications, renal and "

@@ -15,7 +15,8 @@ def test_openapi_documents_every_endpoint(http: httpx.Client) -> None:
     spec = http.get("/openapi.json").json()
     assert spec["info"]["title"] == "huizhen"
     assert {"/health", "/version", "/cds-services", "/cds-services/huizhen-order-sign",
-            "/cds-services/huizhen-order-select", "/cds-services/{service_id}/feedback",
+            "/cds-services/huizhen-order-select", "/cds-services/huizhen-patient-view",
+            "/cds-services/{service_id}/feedback",
             "/v1/feedback", "/v1/audit/events", "/v1/audit/override-rates", "/v1/medication-check",
             "/v1/rare/rank", "/v1/knowledge/search", "/v1/knowledge/documents"} == set(spec["paths"])
 

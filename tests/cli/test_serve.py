@@ -55,7 +55,7 @@ def test_serve_runs_the_configured_service(tmp_path: Path) -> None:
             token = signer.token(f"{service_url}/cds-services")
             found = http.get("/cds-services", headers={"Authorization": f"Bearer {token}"})
             assert [s["id"] for s in found.json()["services"]] == [
-                "huizhen-order-select", "huizhen-order-sign"]
+                "huizhen-patient-view", "huizhen-order-select", "huizhen-order-sign"]
             assert http.get("/v1/audit/events", headers={"X-API-Key": "k-1"}).json() == []
     finally:
         process.send_signal(signal.SIGINT)

@@ -238,3 +238,55 @@ def report_cards(report: Any, drafts: Sequence[DraftOrder]) -> CardSet:
     if extra is not None:
         pairs.append(extra)
     return CardSet(cards=[c for c, _ in pairs], shown=[s for _, s in pairs])
+
+
+CONSULT_SOURCE = Source(label="huizhen consult (common-disease model and HPO phenotype engine)")
+
+
+def cannot_miss_card(entry: Any) -> tuple[Card, ShownCard]:
+    """A diagnosis the differential flags as cannot-miss: consider it and rule it out."""
+    share = f"{entry.probability:.0%}" if entry.probability is not None else "?"
+    lines = [f"**Probability in the differential:** {share} ({', '.join(entry.engines)})"]
+    if entry.evidence_for:
+        lines.append("**For:** " + "; ".join(e.label for e in entry.evidence_for[:8]))
+    if entry.evidence_against:
+        lines.append("**Against:** " + "; ".join(e.label for e in entry.evidence_against[:8]))
+    lines.append("_A cannot-miss diagnosis is shown for its consequences if missed, not because "
+                 "it is the most likely one._")
+    card = Card(
+        uuid=str(uuid.uuid4()),
+        summary=shorten(f"Cannot miss: {entry.name} ({share}) — consider and rule out"),
+        detail="\n\n".join(lines), indicator="warning", source=CONSULT_SOURCE,
+        overrideReasons=OVERRIDE_REASONS,
+    )
+    return card, ShownCard(uuid=card.uuid or "", alert_type="cannot-miss", indicator="warning",
+                           summary=card.summary)
+
+
+def questions_card(questions: Sequence[Any]) -> tuple[Card, ShownCard] | None:
+    """The red-flag questions nobody has answered yet, most informative first."""
+    flagged = [q for q in questions if q.red_flag][:3]
+    if not flagged:
+        return None
+    lines = [f"- {q.text}" + (f" _(rules out: {q.reason})_" if q.reason else "") for q in flagged]
+    card = Card(
+        uuid=str(uuid.uuid4()), summary=shorten(f"Ask next: {flagged[0].text}"),
+        detail="Unanswered questions that would change the differential most:\n\n"
+               + "\n".join(lines),
+        indicator="info", source=CONSULT_SOURCE,
+    )
+    return card, ShownCard(uuid=card.uuid or "", alert_type="next-question", indicator="info",
+                           summary=card.summary)
+
+
+def consult_cards(report: Any) -> CardSet:
+    """patient-view: cannot-miss diagnoses, then medication alerts, then questions to ask."""
+    pairs = [cannot_miss_card(e) for e in report.differential if e.cannot_miss]
+    pairs += [alert_card(a, []) for a in report.alerts]
+    extra = unchecked_card(report.unchecked_drugs)
+    if extra is not None:
+        pairs.append(extra)
+    asked = questions_card(report.questions)
+    if asked is not None:
+        pairs.append(asked)
+    return CardSet(cards=[c for c, _ in pairs], shown=[s for _, s in pairs])

@@ -37,6 +37,9 @@ ORDER_PREFETCH: dict[str, str] = {
                     "&_sort=-date&_count=50",
 }
 ORDER_REQUIRED = ("patient", "medications", "allergies")
+#: patient-view reads the whole record; the differential needs conditions and labs.
+VIEW_PREFETCH = ORDER_PREFETCH
+VIEW_REQUIRED = ("patient", "conditions", "observations")
 
 
 @dataclass(frozen=True, slots=True)

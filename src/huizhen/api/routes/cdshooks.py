@@ -20,6 +20,8 @@ from huizhen.api import cards as cardlib
 from huizhen.api.hookdata import (
     ORDER_PREFETCH,
     ORDER_REQUIRED,
+    VIEW_PREFETCH,
+    VIEW_REQUIRED,
     draft_orders,
     patient_from_prefetch,
     require_prefetch,
@@ -34,6 +36,7 @@ from huizhen.api.wire.cdshooks import (
     HookRequest,
     HookResponse,
     OrderContext,
+    PatientViewContext,
     ServiceDescription,
 )
 from huizhen.audit import FeedbackEntry
@@ -55,6 +58,13 @@ class HookService:
 
 SERVICES: dict[str, HookService] = {
     s.id: s for s in (
+        HookService(
+            id="huizhen-patient-view", hook="patient-view",
+            title="huizhen consult (chart open)",
+            description="When a chart opens: cannot-miss diagnoses from the patient's conditions "
+                        "and results, medication alerts on the current list, and the red-flag "
+                        "questions still unanswered.",
+            prefetch=VIEW_PREFETCH, required=VIEW_REQUIRED),
         HookService(
             id="huizhen-order-select", hook="order-select",
             title="huizhen medication safety (order select)",
@@ -83,12 +93,13 @@ def discovery(principal: Principal = Depends(cds_client)) -> Discovery:
     ])
 
 
-def _context(body: HookRequest, spec: HookService) -> OrderContext:
+def _context(body: HookRequest, spec: HookService,
+             model: type[OrderContext] | type[PatientViewContext] = OrderContext) -> Any:
     if body.hook != spec.hook:
         raise InputError(f"service {spec.id} answers the {spec.hook} hook", field="hook",
                          value=body.hook)
     try:
-        return OrderContext.model_validate(body.context)
+        return model.model_validate(body.context)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -127,6 +138,34 @@ def _knowledge(report: Any) -> dict[str, Any]:
     if report.local_rules:
         out["local_rules"] = report.local_rules
     return out
+
+
+@router.post("/huizhen-patient-view", response_model=HookResponse,
+             response_model_exclude_none=True,
+             summary="patient-view: cannot-miss diagnoses, medication alerts, questions to ask",
+             responses={412: {"description": "Required prefetch data missing"}})
+def patient_view(body: HookRequest, principal: Principal = Depends(cds_client),
+                 svc: Service = Depends(service)) -> HookResponse:
+    from huizhen.consult import consult
+
+    spec = SERVICES["huizhen-patient-view"]
+    context = _context(body, spec, PatientViewContext)
+    require_prefetch(body.prefetch, spec.required, spec.prefetch, body.fhirServer)
+    patient = patient_from_prefetch(body.prefetch, context.patientId)
+    report = consult(patient, tenant=principal.tenant,
+                     kb=svc.config.kb_path(principal.tenant))
+    result = cardlib.consult_cards(report)
+    svc.record(
+        principal, "cds-hook:patient-view", body.model_dump(mode="json"),
+        patient_id=context.patientId, service=spec.id, knowledge=dict(report.knowledge),
+        shown=[{"card": s.uuid, "alert_type": s.alert_type, "indicator": s.indicator,
+                "summary": s.summary} for s in result.shown]
+              + [{"differential": [{"id": e.id, "name": e.name,
+                                    "probability": round(e.probability, 4)}
+                                   for e in report.differential]}],
+        cards=result.shown,
+    )
+    return HookResponse(cards=result.cards)
 
 
 @router.post("/huizhen-order-select", response_model=HookResponse,

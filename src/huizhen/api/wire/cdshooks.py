@@ -65,6 +65,16 @@ class OrderContext(BaseModel):
         return value
 
 
+class PatientViewContext(BaseModel):
+    """Context of patient-view."""
+
+    model_config = ConfigDict(extra="allow")
+
+    userId: str = Field(pattern=r"^[A-Za-z]+/[A-Za-z0-9.\-]{1,64}$")
+    patientId: str = Field(pattern=r"^[A-Za-z0-9.\-]{1,64}$")
+    encounterId: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.\-]{1,64}$")
+
+
 class Source(_Spec):
     label: str
     url: str | None = None
