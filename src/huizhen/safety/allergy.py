@@ -20,6 +20,7 @@ _NOT_DRUG = frozenset({"food", "environment"})
 _WRAPPERS = re.compile(
     r"^(?:allergy|allergic|hypersensitivity|intolerance)\s+(?:to\s+)?|\s+(?:allergy|allergic|"
     r"hypersensitivity|intolerance)$|过敏(?:史)?$|^对|过敏$", re.IGNORECASE)
+SAME_DRUG_MANAGEMENT = "Do not give: the patient is allergic to this ingredient; choose another drug."
 SAME_DRUG_SOURCE = "Product labels section 4: known hypersensitivity to the drug is a contraindication"
 
 
@@ -76,8 +77,7 @@ def _match(drug: Drug, ids: frozenset[str], keys: frozenset[str],
     best: tuple[str, str, str, str] | None = None
     for ing in drug.ids:
         if ing in ids:
-            return ("contraindicated", "Do not give: the patient is allergic to this ingredient; "
-                    "choose another drug.", SAME_DRUG_SOURCE, ing)
+            return ("contraindicated", SAME_DRUG_MANAGEMENT, SAME_DRUG_SOURCE, ing)
         dkeys = pack.keys_of(ing)
         for src in keys:
             for rule in pack.allergy_cross.get(src, ()):

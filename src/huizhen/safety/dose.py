@@ -20,10 +20,7 @@ MASS_TO_MG = {"mg": 1.0, "g": 1000.0, "gm": 1000.0, "gram": 1000.0, "grams": 100
               "ug": 0.001, "µg": 0.001, "μg": 0.001, "microgram": 0.001, "ng": 1e-6, "kg": 1e6,
               "毫克": 1.0, "克": 1000.0, "微克": 0.001}
 #: Units that are valid but not mass (count, volume, activity).
-OTHER_UNITS = frozenset("""ml l [iu] iu u unit units {tablet} tablet tablets tab tabs {capsule} capsule
-    capsules cap caps puff puffs {puff} actuat {actuat} drop drops {drop} gtt patch {patch} spray
-    sprays application {application} meq mmol [drp] suppository sachet vial ampoule 片 粒 支 袋 毫升
-    单位 喷 滴 贴""".split())
+OTHER_UNITS = frozenset(["ml", "l", "[iu]", "iu", "u", "unit", "units", "{tablet}", "tablet", "tablets", "tab", "tabs", "{capsule}", "capsule", "capsules", "cap", "caps", "puff", "puffs", "{puff}", "actuat", "{actuat}", "drop", "drops", "{drop}", "gtt", "patch", "{patch}", "spray", "sprays", "application", "{application}", "meq", "mmol", "[drp]", "suppository", "sachet", "vial", "ampoule", "片", "粒", "支", "袋", "毫升", "单位", "喷", "滴", "贴"])
 DOSE_SOURCE = "huizhen input check: dose value and unit must be a positive amount in a known unit"
 
 

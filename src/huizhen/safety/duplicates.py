@@ -8,8 +8,8 @@ statins) are reported as moderate: often a switch not yet recorded.
 
 from __future__ import annotations
 
-from huizhen.safety.context import Drug
 from huizhen.knowledge.drugs.pack import DrugPack
+from huizhen.safety.context import Drug
 from huizhen.safety.model import Alert
 
 SAME_SOURCE = "huizhen policy: the same active ingredient on two medication lines (therapeutic duplication)"

@@ -20,23 +20,12 @@ _MARKS = re.compile(r"[®™©*]")
 
 #: Salt, ester and hydrate words written after (English) an ingredient name.
 SALT_WORDS = frozenset(
-    """hydrochloride hcl hci dihydrochloride hydrobromide hbr sodium disodium potassium calcium
-    magnesium sulfate sulphate bisulfate bisulphate maleate mesylate mesilate besylate besilate
-    tartrate bitartrate succinate citrate acetate phosphate diphosphate bromide fumarate hyclate
-    monohydrate dihydrate trihydrate hemihydrate sesquihydrate anhydrous lactate gluconate nitrate
-    malate oxalate pamoate napsylate tosylate embonate stearate valerate propionate dipropionate
-    furoate xinafoate trometamol tromethamine meglumine decanoate enanthate cypionate salt
-    hydrate chloride base free carbonate bicarbonate oxide hydroxide iodide""".split()
+    ["hydrochloride", "hcl", "hci", "dihydrochloride", "hydrobromide", "hbr", "sodium", "disodium", "potassium", "calcium", "magnesium", "sulfate", "sulphate", "bisulfate", "bisulphate", "maleate", "mesylate", "mesilate", "besylate", "besilate", "tartrate", "bitartrate", "succinate", "citrate", "acetate", "phosphate", "diphosphate", "bromide", "fumarate", "hyclate", "monohydrate", "dihydrate", "trihydrate", "hemihydrate", "sesquihydrate", "anhydrous", "lactate", "gluconate", "nitrate", "malate", "oxalate", "pamoate", "napsylate", "tosylate", "embonate", "stearate", "valerate", "propionate", "dipropionate", "furoate", "xinafoate", "trometamol", "tromethamine", "meglumine", "decanoate", "enanthate", "cypionate", "salt", "hydrate", "chloride", "base", "free", "carbonate", "bicarbonate", "oxide", "hydroxide", "iodide"]
 )
 
 #: Dose forms and other words that follow a name on a prescription line.
 FORM_WORDS = frozenset(
-    """tablet tablets tab tabs capsule capsules cap caps injection injectable inj solution oral
-    suspension syrup cream ointment gel patch drops spray inhaler inhalation powder for
-    extended release er xr sr cr la dr ec delayed film coated chewable sublingual topical
-    iv im sc po vial ampoule ampule prefilled syringe pen kit elixir liquid lotion suppository
-    rectal vaginal ophthalmic otic nasal transdermal intravenous intramuscular subcutaneous
-    disintegrating orally dispersible effervescent granules sachet hr hour day""".split()
+    ["tablet", "tablets", "tab", "tabs", "capsule", "capsules", "cap", "caps", "injection", "injectable", "inj", "solution", "oral", "suspension", "syrup", "cream", "ointment", "gel", "patch", "drops", "spray", "inhaler", "inhalation", "powder", "for", "extended", "release", "er", "xr", "sr", "cr", "la", "dr", "ec", "delayed", "film", "coated", "chewable", "sublingual", "topical", "iv", "im", "sc", "po", "vial", "ampoule", "ampule", "prefilled", "syringe", "pen", "kit", "elixir", "liquid", "lotion", "suppository", "rectal", "vaginal", "ophthalmic", "otic", "nasal", "transdermal", "intravenous", "intramuscular", "subcutaneous", "disintegrating", "orally", "dispersible", "effervescent", "granules", "sachet", "hr", "hour", "day"]
 )
 
 #: Chinese salt prefixes and dose-form suffixes (盐酸二甲双胍缓释片 -> 二甲双胍).

@@ -22,8 +22,8 @@ from pathlib import Path
 import yaml
 
 from huizhen.errors import KnowledgeError
-from huizhen.knowledge.drugs.vocabulary import DRUG_DATA, Vocabulary, load_vocabulary
 from huizhen.knowledge.drugs.normalise import fold
+from huizhen.knowledge.drugs.vocabulary import DRUG_DATA, Vocabulary, load_vocabulary
 from huizhen.paths import cache_dir
 
 _PACK_FORMAT = 1  # bump when DrugPack's fields change
@@ -133,7 +133,7 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 
 
 def _key(vocab: Vocabulary, raw: str, kind: str = "") -> str:
-    if kind == "class" or raw.startswith("ansm:") or raw.startswith("hz:"):
+    if kind == "class" or raw.startswith(("ansm:", "hz:")):
         return raw if raw.startswith("class:") else f"class:{raw}"
     if raw.startswith("class:"):
         return raw

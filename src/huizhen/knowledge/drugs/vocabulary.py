@@ -48,12 +48,7 @@ _PARENT_WORDS = SALT_WORDS | {"disoproxil", "etexilate", "mofetil", "axetil", "p
 
 #: Single words that are drug synonyms in DrugBank but ordinary words in notes.
 _MENTION_STOP = frozenset(
-    """water oxygen air alcohol sugar salt iron zinc gold silver copper lead tin fat fiber fibre
-    sodium potassium calcium magnesium chloride phosphate acid vitamin tea coffee milk ice
-    glucose dextrose sucrose starch protein oil wax carbon nitrogen sulfur sulphur ethanol
-    blood plasma serum urine saline lactose gelatin talc honey coal tar yeast cell
-    gas lime chalk clay soap sand sea aloe mint lemon orange apple rice corn soy egg
-    fish meat honey ginger garlic pepper hope may will can all one two tab cap ace""".split()
+    ["water", "oxygen", "air", "alcohol", "sugar", "salt", "iron", "zinc", "gold", "silver", "copper", "lead", "tin", "fat", "fiber", "fibre", "sodium", "potassium", "calcium", "magnesium", "chloride", "phosphate", "acid", "vitamin", "tea", "coffee", "milk", "ice", "glucose", "dextrose", "sucrose", "starch", "protein", "oil", "wax", "carbon", "nitrogen", "sulfur", "sulphur", "ethanol", "blood", "plasma", "serum", "urine", "saline", "lactose", "gelatin", "talc", "honey", "coal", "tar", "yeast", "cell", "gas", "lime", "chalk", "clay", "soap", "sand", "sea", "aloe", "mint", "lemon", "orange", "apple", "rice", "corn", "soy", "egg", "fish", "meat", "honey", "ginger", "garlic", "pepper", "hope", "may", "will", "can", "all", "one", "two", "tab", "cap", "ace"]
 )
 _UNIT_WORDS = frozenset({"mg", "g", "mcg", "ug", "ml", "l", "iu", "unit", "units", "meq", "mmol"})
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
@@ -278,13 +273,13 @@ def _build() -> _Index:
     for fname in ("names.csv", "zh_names.csv"):
         with open(DRUG_DATA / fname, newline="", encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
-                ids = tuple(row["drugbank_ids"].split("+"))
+                row_ids = tuple(row["drugbank_ids"].split("+"))
                 key = fold(row["name"])
-                put(key, ids, mention=True)
+                put(key, row_ids, mention=True)
                 if has_cjk(key):
                     preferred.append(key)
-                    if len(ids) == 1:
-                        zh_display.setdefault(ids[0], row["name"])
+                    if len(row_ids) == 1:
+                        zh_display.setdefault(row_ids[0], row["name"])
                 elif len(key) <= 4:  # abbreviations match in text only as written
                     mention_ok.add(key)
 
@@ -301,8 +296,8 @@ def _build() -> _Index:
                 put(key.rsplit(" ", 1)[0], (did,), mention=True)
             synonyms.extend((fold(s), did) for s in syns.split("|") if s)
 
-    with bz2.open(_ner_path()) as fh:
-        ner = pickle.load(fh)
+    with bz2.open(_ner_path(), "rb") as zfh:
+        ner = pickle.load(zfh)
     canon = ner["drug_canonical_to_data"]
     for variant, canonicals in ner["drug_variant_to_canonical"].items():
         ids: list[str] = []
@@ -341,9 +336,9 @@ def _build() -> _Index:
         words = fold(name).split(" ")
         while len(words) > 1 and words[-1] in _PARENT_WORDS:
             words = words[:-1]
-            ids = names.get(" ".join(words))
-            if ids and len(ids) == 1 and ids[0] != did:
-                parent[did] = ids[0]
+            found = names.get(" ".join(words))
+            if found and len(found) == 1 and found[0] != did:
+                parent[did] = found[0]
                 break
     max_en = max(len(k.split(" ")) for k in mention_ok if not has_cjk(k))
     max_zh = max(len(k) for k in mention_ok if has_cjk(k))
