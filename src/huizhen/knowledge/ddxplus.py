@@ -205,7 +205,7 @@ def _read_pack(pack: Path) -> DDXPlusKnowledge:
             id=name,
             name_en=item.get("cond-name-eng", name),
             name_zh=c_zh.get(name, item.get("cond-name-eng", name)),
-            icd10=item["icd10-id"],
+            icd10=str(item["icd10-id"]).strip().upper(),  # upstream mixes i26 and I26
             severity=int(item["severity"]),
             symptoms=tuple(item.get("symptoms", {})),
             antecedents=tuple(item.get("antecedents", {})),

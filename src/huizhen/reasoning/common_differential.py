@@ -88,19 +88,58 @@ def fit(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set
     return {"tokens": list(vocab), "weights": np.round(w, 4).tolist(), "threshold": THRESHOLD}
 
 
+def _token_tables(model: CommonModel, vocab: dict[str, int]) -> tuple[np.ndarray, list[str | None], list[str | None]]:
+    """P(token | d) for every token of the vocabulary, with each token's feature and parent."""
+    table = np.zeros((len(model.diseases), len(vocab)))
+    feats: list[str | None] = [None] * len(vocab)
+    parents: list[str | None] = [None] * len(vocab)
+    for t, j in vocab.items():
+        fid, _, val = t.partition("=")
+        i = model.feature_index.get(fid)
+        if i is None:
+            continue  # age and sex tokens: always known when given
+        f = model.features[i]
+        tab = model.tables[fid]
+        if f.kind == "B":
+            table[:, j] = tab[:, 1]
+        elif val in f.values:
+            table[:, j] = tab[:, f.values.index(val)]
+        feats[j] = fid
+        parents[j] = f.parent
+    return table, feats, parents
+
+
 def membership(model: CommonModel, answers: Answers) -> np.ndarray | None:
-    """P(condition belongs in the differential) for every condition, or None if not learned."""
+    """P(condition belongs in the differential) for every condition, or None if not learned.
+
+    A question not yet asked enters with its expected answer under the current
+    posterior (P(yes) = Σ_d P(d) P(yes | d)), so a short interview still yields
+    the differential its likely full profile would have.
+    """
     part = model.differential
     if part is None:
         return None
     cache = getattr(model, "_diff_cache", None)
     if cache is None:
-        cache = ({t: i for i, t in enumerate(part["tokens"])},
-                 np.asarray(part["weights"], dtype=float))
+        vocab = {t: i for i, t in enumerate(part["tokens"])}
+        cache = (vocab, np.asarray(part["weights"], dtype=float), *_token_tables(model, vocab))
         model._diff_cache = cache  # type: ignore[attr-defined]
-    vocab, w = cache
-    idx = [vocab[t] for t in tokens(model, answers) if t in vocab]
-    z = w[-1] + w[idx].sum(axis=0)
+    vocab, w, table, feats, parents = cache
+    eff = model.effective(answers)
+    post = model.posterior(answers)
+    x = post @ table
+    for j, (fid, parent) in enumerate(zip(feats, parents)):
+        if fid is None or fid in eff:
+            x[j] = 0.0
+        elif parent is not None:
+            gate = eff.get(parent)
+            x[j] *= 0.0 if gate is False else 1.0 if gate is True else float(
+                post @ model.tables[parent][:, 1])
+    for t in tokens(model, answers):
+        j = vocab.get(t)
+        if j is not None:
+            x[j] = 1.0
+    z = w[-1] + x @ w[:-1]
     return 1.0 / (1.0 + np.exp(-z))
 
 
