@@ -118,3 +118,14 @@ def test_lenient_parse_skips_unknown(onto: Ontology) -> None:
     assert patient.hpo_ids() == ["HP:0001250"]
     assert notes == ["skipped: x.json: phenotypicFeatures[0].type.id='HP:9999999': unknown "
                      "HPO id (not in HPO release 2025-01-16)"]
+
+
+def test_answer_is_never_read(onto: Ontology) -> None:
+    """Interpretations, diseases, genes and variants (the answer) change nothing."""
+    from huizhen.patient.phenopacket import parse_phenopacket
+
+    bare = {k: v for k, v in PACKET.items() if k != "interpretations"}
+    loaded = dict(PACKET, diseases=[{"term": {"id": "OMIM:154700"}}],
+                  interpretations=[{"diagnosis": {"disease": {"id": "OMIM:154700"},
+                                                  "genomicInterpretations": [{"x": 1}]}}])
+    assert parse_phenopacket(bare, onto, "c.json") == parse_phenopacket(loaded, onto, "c.json")

@@ -102,15 +102,24 @@ def test_onset(ranker: RareRanker) -> None:
 
 
 def test_rank_whole_result(ranker: RareRanker) -> None:
-    res = ranker.rank(RareQuery(present=["HP:0000102", "HP:0000101"],
+    res = ranker.rank(RareQuery(present=["HP:0000102", "HP:0000101", "HP:0000201"],
                                 excluded=["HP:0000103"]), top=3)
     assert res.release == "2099-01-01"
     # Big head is implied by Very big head: only the specific term is scored.
-    assert res.used_present == ["HP:0000102"]
-    # Nothing is annotated to Very big head or below it: every disease gets the noise
-    # floor 0.01; the excluded Small head (d2: 5·(1 − 0.75) = 1.25 vs 1) and the
-    # unreported features (d1 0.9, d2 0.95·0.9, d3 0.983) decide the order.
-    assert [r.id for r in res.results] == ["OMIM:100002", "ORPHA:300", "OMIM:100001"]
+    assert res.used_present == ["HP:0000102", "HP:0000201"]
+    assert res.notes == ["HP:0000102 (Very big head) is annotated to no disease in HPO release "
+                         "2099-01-01, nor is any more specific term"]
+    # Very big head: noise floor 0.01 everywhere.  Short limb: d1, d2 0.99/bg + 0.01,
+    # d3 0.99·0.17/bg + 0.01.  Excluded Small head: d2 5·(1 − 0.75) = 1.25, others 1.
+    # Unreported: d1's Big head is an ancestor of the patient's Very big head, so it is
+    # explained → 1; d2 Small head 0.5 → 0.95; d3 nothing → 1.
+    assert [r.id for r in res.results] == ["OMIM:100002", "OMIM:100001", "ORPHA:300"]
+    bg = 2.17 / 3
+    mean = (1 + 1.25 + 1) / 3
+    expect = [0.01 * (0.99 / bg + 0.01) * 1.25 / mean * 0.95,
+              0.01 * (0.99 / bg + 0.01) * 1 / mean * 1.0,
+              0.01 * (0.99 * 0.17 / bg + 0.01) * 1 / mean * 1.0]
+    assert [r.log10_lr for r in res.results] == pytest.approx([math.log10(e) for e in expect])
     total = res.results[0].log10_lr * math.log(10)
     probs = [r.probability for r in res.results]
     assert sum(probs) == pytest.approx(1.0)
@@ -144,6 +153,14 @@ def test_parent_credit(ranker: RareRanker, monkeypatch: pytest.MonkeyPatch) -> N
     # d1 has Big head (0.5), the parent of Very big head, which has 1 child:
     # 0.99 · 0.5 / 1 / bg(Very big head) + 0.01, bg floored at 1e-4.
     assert np.exp(lp[0]) == pytest.approx([0.99 * 0.5 / 1e-4 + 0.01, 0.01, 0.01])
+
+
+def test_no_annotated_term(ranker: RareRanker) -> None:
+    res = ranker.rank(RareQuery(present=["HP:0000102"]))
+    assert res.results == []
+    assert res.notes == ["HP:0000102 (Very big head) is annotated to no disease in HPO release "
+                         "2099-01-01, nor is any more specific term",
+                         "no observed term is annotated to any disease: nothing ranked"]
 
 
 def test_nothing_to_rank(ranker: RareRanker) -> None:

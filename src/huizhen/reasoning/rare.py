@@ -249,6 +249,16 @@ class RareRanker:
             notes.append("no observed phenotypic abnormality to rank on: nothing ranked")
             return RareResult(self.model.release, [], [], [self.onto.ids[i] for i in excluded],
                               notes, n_d)
+        F = self.model.freq["unknown"]
+        silent = [q for q in present if F.indptr[q + 1] == F.indptr[q]]
+        for q in silent:
+            notes.append(f"{self.onto.ids[q]} ({self.onto.name(self.onto.ids[q])}) is annotated "
+                         f"to no disease in HPO release {self.model.release}, nor is any more "
+                         "specific term")
+        if len(silent) == len(present):
+            notes.append("no observed term is annotated to any disease: nothing ranked")
+            return RareResult(self.model.release, [], [self.onto.ids[i] for i in present],
+                              [self.onto.ids[i] for i in excluded], notes, n_d)
         lp, le, other = self.log_lrs(present, excluded, query.sex, query.onset_years)
         total = lp.sum(axis=0) + le.sum(axis=0) + other
         prob = _softmax(total * TEMPERATURE)
