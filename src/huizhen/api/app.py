@@ -27,7 +27,7 @@ call is recorded in the tenant's audit log.
 
 def create_app(config: ServiceConfig | None = None, *, audit: AuditStore | None = None) -> FastAPI:
     """Build the app for a configuration (default: ``$HUIZHEN_SERVICE_CONFIG``)."""
-    from huizhen.api.routes import cdshooks, knowledge, medication, meta, rest
+    from huizhen.api.routes import cdshooks, consult, knowledge, medication, meta, rest
 
     config = config or load_config()
     store = audit or open_audit_store(config.audit_location())
@@ -43,4 +43,7 @@ def create_app(config: ServiceConfig | None = None, *, audit: AuditStore | None 
     app.include_router(rest.router)
     app.include_router(knowledge.router)
     app.include_router(medication.router)
+    app.include_router(consult.router)
+    from huizhen.web.routes import router as web_router
+    app.include_router(web_router)
     return app

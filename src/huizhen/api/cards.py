@@ -111,7 +111,8 @@ def summary(alert: Any) -> str:
     cannot push the risk itself off the card.
     """
     kind = _text(_get(alert, "type")).replace("_", " ").replace("-", " ").strip().capitalize()
-    what = _text(_get(alert, "effect")) or _text(_get(alert, "trigger"))
+    what = (_text(_get(alert, "effect")) or _text(_get(alert, "message"))  # report.Alert
+            or _text(_get(alert, "trigger")))
     tail = f" — {shorten(what, 60)}" if what else ""
     drugs = " + ".join(_drug_names(alert)) or "medication"
     head = f"{kind or 'Alert'}: "
@@ -176,8 +177,8 @@ def suggestions(alert: Any, drafts: Sequence[DraftOrder]) -> list[Suggestion]:
 def detail(alert: Any) -> str:
     """Markdown: why, what it risks, what to do, how severe, and the exact source."""
     lines = []
-    for label, name in (("Why", "trigger"), ("Risk", "effect"), ("What to do", "management"),
-                        ("Severity", "severity")):
+    for label, name in (("Why", "trigger"), ("Risk", "effect"), ("Risk", "message"),
+                        ("What to do", "management"), ("Severity", "severity")):
         value = _text(_get(alert, name))
         if value:
             lines.append(f"**{label}:** {value}")

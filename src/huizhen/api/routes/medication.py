@@ -23,7 +23,7 @@ from huizhen.auth import Principal
 router = APIRouter(prefix="/v1", tags=["REST"])
 
 
-def _content(body: MedicationCheckIn) -> str:
+def patient_content(body: MedicationCheckIn) -> str:
     """The patient as text for the intake sniffer.
 
     Always ends with a newline: ``load_patient`` reads a one-line string that
@@ -41,7 +41,7 @@ def medication_check(body: MedicationCheckIn, principal: Principal = Depends(api
     from huizhen import safety
     from huizhen.patient.parse import load_patient
 
-    patient = load_patient(_content(body), strict=True)
+    patient = load_patient(patient_content(body), strict=True)
     report = safety.check(patient, proposed=body.proposed)
     result = report.to_dict()
     shown = []
