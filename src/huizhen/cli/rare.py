@@ -41,6 +41,9 @@ def print_result(result, console: Console) -> None:  # type: ignore[no-untyped-d
     """The ranked differential as a rich table with the reasons for each disease."""
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    if not result.results:
+        console.print(f"Nothing ranked (HPO release {result.release}).", highlight=False)
+        return
     table = Table(title=f"Rare-disease differential ({result.n_diseases} diseases scored)",
                   show_lines=True)
     table.add_column("#", justify="right")
@@ -48,9 +51,9 @@ def print_result(result, console: Console) -> None:  # type: ignore[no-untyped-d
     table.add_column("post-test p", justify="right")
     table.add_column("explains (patient ↔ disease term, frequency)")
     table.add_column("not explained")
-    table.add_column("excluded, counts against")
+    table.add_column("excluded, yet frequent in it")
     for r in result.results:
-        against = [m for m in r.excluded if m.lr < 1.0]
+        against = [m for m in r.excluded if m.kind == "absent_but_annotated" and m.lr < 1.0]
         table.add_row(str(r.rank), f"{r.name}\n{r.id}", f"{r.probability:.3f}",
                       _terms(r.matched, with_target=True),
                       _terms(r.unexplained, with_target=False),
