@@ -321,6 +321,63 @@ AVOID = re.compile(
     r"combine|coadminister)")
 
 
+#: Drug-class words in label sentences -> the pack class they name (terms from the NLM corpus).
+LABEL_CLASSES = {
+    "ace inhibitors": "hz:ace-inhibitors", "ace inhibitor": "hz:ace-inhibitors",
+    "aceis": "hz:ace-inhibitors", "acei": "hz:ace-inhibitors",
+    "angiotensin converting enzyme inhibitors": "hz:ace-inhibitors",
+    "nsaids": "hz:nsaids", "nsaid": "hz:nsaids",
+    "non-steroidal anti-inflammatory agent": "hz:nsaids",
+    "non-steroidal anti-inflammatory agents": "hz:nsaids",
+    "nonsteroidal anti-inflammatory agent": "hz:nsaids",
+    "nonsteroidal anti-inflammatory agents": "hz:nsaids",
+    "non-steroidal anti-inflammatory drugs": "hz:nsaids",
+    "nonsteroidal anti-inflammatory drugs": "hz:nsaids",
+    "angiotensin ii receptor antagonists": "hz:arbs", "angiotensin ii receptor antagonist": "hz:arbs",
+    "angiotensin receptor blockers": "hz:arbs", "arbs": "hz:arbs", "arb": "hz:arbs",
+    "diuretics": "ansm:diuretiques", "diuretic": "ansm:diuretiques",
+    "diuretic agents": "ansm:diuretiques",
+    "potassium-sparing diuretics": "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes",
+    "potassium sparing diuretics": "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes",
+    "potassium-sparing agents": "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes",
+    "potassium-conserving agents": "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes",
+    "thiazides": "ansm:diuretiques-thiazidiques-et-apparentes",
+    "thiazide": "ansm:diuretiques-thiazidiques-et-apparentes",
+    "thiazide diuretics": "ansm:diuretiques-thiazidiques-et-apparentes",
+    "thiazide diuretic": "ansm:diuretiques-thiazidiques-et-apparentes",
+    "thiazide-type diuretics": "ansm:diuretiques-thiazidiques-et-apparentes",
+    "loop diuretics": "ansm:diuretiques-de-l-anse",
+    "beta-blockers": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
+    "beta blockers": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
+    "beta-blocker": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
+    "beta blocker": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
+    "beta-adrenergic blockers": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
+    "beta-adrenergic blocker": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
+    "beta-blocking agents": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
+    "corticosteroids": "ansm:corticoides", "barbiturates": "ansm:barbituriques",
+    "tricyclic antidepressants": "ansm:antidepresseurs-imipraminiques",
+    "statins": "hz:statins", "nitrates": "ansm:derives-nitres-et-apparentes",
+    "organic nitrates": "ansm:derives-nitres-et-apparentes",
+    "strong cyp3a4 inhibitors": "ansm:inhibiteurs-puissants-du-cyp3a4",
+    "potent cyp3a4 inhibitors": "ansm:inhibiteurs-puissants-du-cyp3a4",
+    "cyp3a4 inhibitors": "ansm:inhibiteurs-puissants-du-cyp3a4",
+    "inhibitors of cyp3a4": "ansm:inhibiteurs-puissants-du-cyp3a4",
+    "cyp3a4 inducers": "ansm:inducteurs-enzymatiques", "inducers of cyp3a4": "ansm:inducteurs-enzymatiques",
+    "cyp 3a inducers": "ansm:inducteurs-enzymatiques",
+    "fluoroquinolones": "hz:fluoroquinolones", "antiplatelet agents": "ansm:antiagregants-plaquettaires",
+    "drugs that prolong the qt interval": "ansm:substances-susceptibles-de-donner-des-torsades-de-pointes",
+    "mao inhibitors": "ansm:imao-irreversibles", "maois": "ansm:imao-irreversibles",
+    "monoamine oxidase inhibitors": "ansm:imao-irreversibles",
+    "ssris": "hz:ssris", "selective serotonin reuptake inhibitors": "hz:ssris",
+    "opioids": "hz:opioids", "narcotics": "hz:opioids", "opioid analgesics": "hz:opioids",
+    "narcotic analgesics": "hz:opioids", "benzodiazepines": "hz:benzodiazepines",
+    "antipsychotics": "hz:antipsychotics", "sulfonylureas": "hz:sulfonylureas",
+    "proton pump inhibitors": "hz:ppis", "aminoglycosides": "ansm:aminosides",
+    "anticholinergics": "ansm:medicaments-atropiniques",
+    "anticholinergic agents": "ansm:medicaments-atropiniques",
+}
+
+
 def label_sentences(vocab, shared: Path, rows: list[dict]) -> int:  # type: ignore[no-untyped-def]
     """Drug-drug pairs the NLM annotators marked as interacting in FDA label sentences.
 
@@ -350,21 +407,37 @@ def label_sentences(vocab, shared: Path, rows: list[dict]) -> int:  # type: igno
                 e1, e2 = ents.get(pair.get("e1") or ""), ents.get(pair.get("e2") or "")
                 if e1 is None or e2 is None:
                     continue
-                a, b = vocab.lookup_ids(e1.get("text") or ""), vocab.lookup_ids(e2.get("text") or "")
-                if len(a) != 1 or len(b) != 1 or vocab.parent(a[0]) == vocab.parent(b[0]):
+                sides = []
+                for e in (e1, e2):
+                    name = (e.get("text") or "").strip()
+                    cls = LABEL_CLASSES.get(name.lower()) if e.get("type") == "Drug_Class" else None
+                    found = vocab.lookup_ids(name)
+                    if cls:
+                        sides.append((cls, "class"))
+                    elif e.get("type") != "Drug_Class" and len(found) == 1:
+                        sides.append((found[0], "ingredient"))
+                if len(sides) != 2 or all(k == "class" for _, k in sides):
+                    continue  # class-to-class statements are left to the thesaurus
+                (a0, ak), (b0, bk) = sides
+                if ak == bk == "ingredient" and vocab.parent(a0) == vocab.parent(b0):
                     continue
-                key = frozenset((vocab.parent(a[0]), vocab.parent(b[0])))
+                a, b = [a0], [b0]
+                key = frozenset((a0 if ak == "class" else vocab.parent(a0),
+                                 b0 if bk == "class" else vocab.parent(b0)))
                 if "contraindicated" in text:
                     level = "contraindicated"
                 elif AVOID.search(text):
                     level = "major"
                 else:
                     level = "moderate"
+                if re.search(r"\bin (?:patients|those|subjects) (?:with|who)\b", text) and level != "moderate":
+                    # the sentence grades a subgroup (e.g. diabetes, renal impairment): one grade less
+                    level = "major" if level == "contraindicated" else "moderate"
                 if (key, level) in seen:
                     continue
                 seen.add((key, level))
                 kind = (pair.get("type") or "").replace("_Interaction", "").lower()
-                rows.append({"a": a[0], "a_kind": "ingredient", "b": b[0], "b_kind": "ingredient",
+                rows.append({"a": a[0], "a_kind": ak, "b": b[0], "b_kind": bk,
                              "level": level, "effect": {"increase": "increased effect or exposure",
                                                         "decrease": "decreased effect or exposure"
                                                         }.get(kind, ""),
