@@ -106,8 +106,10 @@ def test_detect_lang() -> None:
 
 def test_text_with_nothing_recognised_is_listed() -> None:
     p = read_text("Patient seen today.")
-    assert [(u.what, u.reason) for u in p.unparsed] == [
-        ("Patient seen today.", "no finding, measurement or drug recognised in the text")]
+    assert [(u.what, u.reason) for u in p.unparsed] == [("Patient seen today.", "nothing recognised")]
+    p = read_text("患者男，45岁，发热3天，起病前有淋雨史，无咳嗽。Seen by the on-call team.")
+    assert [(u.what, u.source.start if u.source else None) for u in p.unparsed] == [
+        ("起病前有淋雨史", 13), ("Seen by the on-call team.", 25)]
 
 
 def test_medications_with_dose_frequency_status_and_allergies() -> None:

@@ -210,7 +210,28 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
     if p.allergies:  # "allergic to X" is recorded as an allergy, not as the finding Allergy
         allergy = hpo.descendants(_ALLERGY_HPO)
         p.findings = [f for f in p.findings if f.code is None or f.code.code not in allergy]
-    if not mentions and not p.measurements and not drugs and text.strip():
-        p.unparsed.append(Unparsed(what=text[:80], reason="no finding, measurement or drug "
-                                   "recognised in the text", source=Span(0, len(text))))
+    _list_unread(stext, p)
     return p
+
+
+_CLAUSE = re.compile(r"[^。！？!?；;\n，,]+")
+_MEANINGFUL = re.compile(r"[A-Za-z]{3,}.*[A-Za-z]{3,}|[\u3400-\u9fff]{4,}", re.S)
+
+
+def _list_unread(text: str, p: Patient) -> None:
+    """Every clause (Chinese) or sentence (English) in which nothing at all was
+    recognised is listed in ``unparsed``: nothing in a note is dropped silently."""
+    used = [(s.start, s.end) for s in (
+        [f.source for f in p.findings] + [m.source for m in p.measurements]
+        + [m.source for m in p.medications] + [a.source for a in p.allergies])
+        if s is not None and s.start is not None and s.end is not None]
+    splitter = _CLAUSE if p.lang == "zh" else re.compile(r"[^;\n]+?(?:\.(?=\s|$)|$|(?=[;\n]))")
+    for m in splitter.finditer(text):
+        a, b = m.start(), m.end()
+        piece = p.text[a:b].strip() if p.text else m.group().strip()
+        if not _MEANINGFUL.search(piece) or any(s < b and a < e for s, e in used):
+            continue
+        if _AGE_ZH.search(piece) or _AGE_EN.search(piece) or _AGE_ZH_ONLY.search(piece):
+            continue
+        p.unparsed.append(Unparsed(what=piece[:120], reason="nothing recognised",
+                                   source=Span(start=a, end=b, text=piece[:120])))

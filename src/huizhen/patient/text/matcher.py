@@ -51,6 +51,7 @@ def simplified(text: str) -> str:
 def _match_en(text: str, lex: Lexicon) -> list[Mention]:
     toks = tokens(text)
     out: list[Mention] = []
+    spans: list[tuple[int, int]] = []
     i = 0
     while i < len(toks):
         hit = None
@@ -77,7 +78,27 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
         start, end = toks[i][1], toks[i + hit[1] - 1][2]
         key = tuple(t for t, _, _ in toks[i:i + hit[1]])
         out.append(Mention(hit[0], start, end, text[start:end], key in lex.negated_en))
+        spans.append((i, hit[1]))
         i += hit[1]
+    return out + _coordinated(text, toks, spans, lex)
+
+
+def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[int, int]],
+                 lex: Lexicon) -> list[Mention]:
+    """"bladder or bowel incontinence", "upper and lower limb weakness": a modifier
+    coordinated with the first word of a matched term makes a term of its own."""
+    covered = {j for i, n in spans for j in range(i, i + n)}
+    out = []
+    for i, n in spans:
+        if n < 2 or i < 2 or toks[i - 1][0] not in ("and", "or") or (i - 2) in covered:
+            continue
+        if re.search(r"[.;,:!?()]", text[toks[i - 2][2]:toks[i][1]]):
+            continue
+        key = (toks[i - 2][0], *[t for t, _, _ in toks[i + 1:i + n]])
+        hpo_id = lex.en.get(key)
+        if hpo_id is not None:
+            a, b = toks[i - 2][1], toks[i - 2][2]
+            out.append(Mention(hpo_id, a, b, text[a:b], key in lex.negated_en))
     return out
 
 
