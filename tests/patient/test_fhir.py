@@ -151,3 +151,51 @@ def test_not_a_bundle(data: str, error: type[Exception], message: str) -> None:
     with pytest.raises(error) as err:
         read_bundle(data, source="b.json")
     assert str(err.value) == message
+
+
+def test_searchset_with_statements_references_and_coded_values() -> None:
+    b = {"resourceType": "Bundle", "type": "searchset", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p1", "gender": "female",
+                      "birthDate": "1950-01-01", "deceasedDateTime": "2020-06-01T00:00:00Z"}},
+        {"fullUrl": "urn:uuid:m1",
+         "resource": {"resourceType": "Medication", "id": "m1", "code": {"coding": [
+             {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "855332",
+              "display": "warfarin sodium 5 MG Oral Tablet"}]}}},
+        {"resource": {"resourceType": "MedicationStatement", "id": "s1", "status": "active",
+                      "subject": {"reference": "Patient/p1"},
+                      "medicationReference": {"reference": "urn:uuid:m1"},
+                      "dosage": [{"route": {"text": "oral"}, "timing": {"repeat": {
+                          "frequency": 2, "period": 1, "periodUnit": "d"}},
+                          "doseAndRate": [{"doseQuantity": {"value": 5, "unit": "mg"}}]}]}},
+        {"resource": {"resourceType": "MedicationRequest", "id": "r1", "status": "active",
+                      "intent": "proposal", "subject": {"reference": "Patient/p1"},
+                      "contained": [{"resourceType": "Medication", "id": "c1",
+                                     "code": {"text": "amiodarone 200 mg"}}],
+                      "medicationReference": {"reference": "#c1"}}},
+        {"resource": {"resourceType": "Observation", "id": "o1", "status": "final",
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "72166-2"}],
+                               "text": "Tobacco smoking status"},
+                      "valueCodeableConcept": {"text": "Former smoker"}}},
+        {"resource": {"resourceType": "Observation", "id": "o2", "status": "final",
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "2160-0"}]},
+                      "effectiveDateTime": "2019-12-01",
+                      "valueQuantity": {"value": 150, "unit": "µmol/L",
+                                        "system": "http://unitsofmeasure.org",
+                                        "code": "umol/L"}}},
+    ]}
+    from huizhen.patient.derive import derive
+
+    p, stats = read_bundle(b, source="s.json")
+    assert dict(stats.parsed) == {"Patient": 1, "MedicationStatement": 1, "MedicationRequest": 1,
+                                  "Observation": 2}
+    assert [(m.written, [str(c) for c in m.codes], m.dose_value, m.dose_unit, m.route,
+             m.per_day, m.status) for m in p.medications] == [
+        ("warfarin sodium 5 MG Oral Tablet", ["RxNorm:855332"], 5.0, "mg", "oral", 2.0, "active"),
+        ("amiodarone 200 mg", [], None, None, None, None, "proposed")]
+    assert [(m.name, m.value, m.text) for m in p.measurements] == [
+        ("Tobacco smoking status", None, "Former smoker"),
+        ("Creatinine [Mass/volume] in Serum or Plasma", 150.0, None)]
+    derive(p, today=date(2024, 1, 1))
+    # age on the date of death (70), eGFR at the age when the creatinine was drawn (69)
+    assert p.age_years == 70.0
+    assert p.derived["egfr"] == 32.3

@@ -324,7 +324,9 @@ def _medication(ctx: _Ctx, r: dict[str, Any], p: Patient, meds: dict[str, dict[s
     fld = "medicationCodeableConcept"
     if concept is None and r.get("medicationReference"):
         ref = r["medicationReference"].get("reference", "")
-        res = meds.get(ref) or meds.get(ref.split("/")[-1])
+        contained = {f"#{c.get('id')}": c for c in r.get("contained", [])
+                     if c.get("resourceType") == "Medication"}
+        res = contained.get(ref) or meds.get(ref) or meds.get(ref.split("/")[-1])
         if res is None:
             written = r["medicationReference"].get("display")
             if not written:
