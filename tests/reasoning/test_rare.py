@@ -3,7 +3,7 @@
 Propagated frequencies F (3 diseases):
   OMIM:100001  Big head 0.5 (→ Head anomaly 0.5), Short limb 1.0 (obligate), NOT Small head
   OMIM:100002  Small head 25% and 3/4 (direct mean 0.5, propagated max 0.75), Short limb
-               (no frequency → 1.0, males only)
+               (no frequency → 1.0 in these tests, males only)
   ORPHA:300    Short limb 0.17 (Occasional)
 Backgrounds: bg(Big head) = 0.5/3, bg(Small head) = 0.75/3, bg(Short limb) = 2.17/3.
 """
@@ -35,7 +35,21 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 @pytest.fixture(scope="module")
 def ranker(tmp_path_factory: pytest.TempPathFactory) -> RareRanker:
     folder = fixture.write_release(tmp_path_factory.mktemp("tiny"))
-    return RareRanker(load_hpo(folder), load_annotations(folder), load_model(folder))
+    # A missing frequency is taken as 1.0 here (LIRICAL's choice) to keep the hand
+    # arithmetic short; the default estimate is checked in test_release_mean_frequency.
+    return RareRanker(load_hpo(folder), load_annotations(folder), load_model(folder, 1.0))
+
+
+def test_release_mean_frequency(tmp_path: Path) -> None:
+    """By default a missing frequency is the mean of the release's given frequencies:
+    (0.5 + 1.0 + 0.25 + 0.75 + 0.17) / 5 = 0.534 (the NOT row has none)."""
+    folder = fixture.write_release(tmp_path)
+    model = load_model(folder)
+    assert model.default_frequency == 0.534
+    d2 = load_annotations(folder).index["OMIM:100002"]
+    short = load_hpo(folder).index["HP:0000201"]
+    assert model.freq["male"][d2, short] == pytest.approx(0.534)
+    assert model.freq["female"][d2, short] == 0.0
 
 
 def test_frequency_column() -> None:
