@@ -127,3 +127,10 @@ def test_medications_with_dose_frequency_status_and_allergies() -> None:
     assert [(m.written, m.dose_value, m.per_day) for m in zh.medications] == [
         ("二甲双胍", 500.0, 2.0)]
     assert [a.substance for a in zh.allergies] == ["青霉素"]
+
+
+def test_proposed_drugs_are_not_taken_yet() -> None:
+    p = read_text("Plan: start amoxicillin 500 mg tid. Takes metformin. 处理：头孢曲松 2g 每日一次。")
+    assert [(m.written, m.status, m.per_day) for m in p.medications] == [
+        ("amoxicillin", "proposed", 3.0), ("metformin", "active", None),
+        ("头孢曲松", "proposed", 1.0)]

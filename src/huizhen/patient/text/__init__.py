@@ -36,7 +36,7 @@ _AGE_EN = re.compile(
     r"\b(\d{1,3})\s*(?:yo|y/o|y\.o\.)\s*(m|f|male|female|man|woman|boy|girl)?\b|"
     r"\b(\d{1,3})\s*(M|F)\b", re.IGNORECASE)
 _AGE_ZH_ONLY = re.compile(r"(\d{1,2})\s*(?:月龄|个月大|个月的?(?=婴|患儿|男婴|女婴|宝宝|小儿))|"
-                          r"^.{0,12}?(\d{1,3})\s*岁(?!时|起|前|后|开始|以前|以后|左右)")
+                          r"^.{0,12}?(\d{1,3})\s*岁(?!时|起|前|后|开始|以前|以后|左右|初潮)")
 _AGE_MONTHS_EN = re.compile(r"\b(\d{1,2})[- ]?months?[- ]old\b", re.IGNORECASE)
 _SEX_EN = {"man": Sex.MALE, "male": Sex.MALE, "boy": Sex.MALE, "gentleman": Sex.MALE,
            "gent": Sex.MALE, "m": Sex.MALE, "woman": Sex.FEMALE, "female": Sex.FEMALE,
@@ -54,6 +54,8 @@ _NOT_SUBSTANCE = {"no", "known", "drug", "drugs", "food", "foods", "medication",
                   "seasonal", "nkda", "nka", "none", "any", "other", "multiple"}
 _STOPPED = re.compile(r"\b(?:stopped|discontinued|d/c'?d|ceased|came off|off)\b|停用|已停|停服|停药",
                       re.I)
+_PROPOSED = re.compile(r"\b(?:start|begin|commence|initiate|prescribe|plan|will give|consider|"
+                       r"recommend|add)\b|给予|予以|拟|计划|建议|加用|处理[:：]", re.I)
 _ALLERGY_ZH = re.compile(r"(?:对)?([\u4e00-\u9fffA-Za-z]{2,10}?)(?:类)?(?:药物)?过敏")
 
 
@@ -185,9 +187,11 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
             continue
         lead = _clause(stext, d.start, d.end, ",，.。;；\n")
         stopped = HISTORY in ctx or bool(_STOPPED.search(lead))
-        med = Medication(
-            written=d.text, ingredients=d.ingredients, source=span,
-            status="not-taken" if NEGATED in ctx else ("stopped" if stopped else "active"))
+        # "start amoxicillin", 给予头孢曲松: a drug proposed in this sentence, not taken yet
+        before = stext[max(stext.rfind(ch, 0, d.start) for ch in ".。;；\n") + 1:d.start]
+        status = "not-taken" if NEGATED in ctx else "stopped" if stopped else \
+            "proposed" if _PROPOSED.search(before) else "active"
+        med = Medication(written=d.text, ingredients=d.ingredients, source=span, status=status)
         # dose and frequency written right after the name, up to the end of the clause
         tail = re.split(r"[，,。;；\n]|\.(?!\d)", stext[d.end:d.end + 40], maxsplit=1)[0]
         med.dose_value, med.dose_unit, med.frequency, med.per_day = dose_in(tail)
