@@ -104,6 +104,16 @@ def _drug_names(alert: Any) -> list[str]:
     return [_text(d) for d in (_get(alert, "drugs") or []) if _text(d)]
 
 
+def _effect(alert: Any) -> str:
+    """The risk: a safety alert's ``effect``, or a consult alert's ``message`` ("drugs: effect")."""
+    effect = _text(_get(alert, "effect"))
+    if effect:
+        return effect
+    message = _text(_get(alert, "message"))
+    prefix = " + ".join(_drug_names(alert)) + ": "
+    return message.removeprefix(prefix)
+
+
 def summary(alert: Any) -> str:
     """``"Interaction: Warfarin 5 MG + Aspirin 81 MG — bleeding"``, cut to 139 characters.
 
@@ -111,8 +121,7 @@ def summary(alert: Any) -> str:
     cannot push the risk itself off the card.
     """
     kind = _text(_get(alert, "type")).replace("_", " ").replace("-", " ").strip().capitalize()
-    what = (_text(_get(alert, "effect")) or _text(_get(alert, "message"))  # report.Alert
-            or _text(_get(alert, "trigger")))
+    what = _effect(alert) or _text(_get(alert, "trigger"))
     tail = f" — {shorten(what, 60)}" if what else ""
     drugs = " + ".join(_drug_names(alert)) or "medication"
     head = f"{kind or 'Alert'}: "
@@ -177,9 +186,9 @@ def suggestions(alert: Any, drafts: Sequence[DraftOrder]) -> list[Suggestion]:
 def detail(alert: Any) -> str:
     """Markdown: why, what it risks, what to do, how severe, and the exact source."""
     lines = []
-    for label, name in (("Why", "trigger"), ("Risk", "effect"), ("Risk", "message"),
-                        ("What to do", "management"), ("Severity", "severity")):
-        value = _text(_get(alert, name))
+    for label, name in (("Why", "trigger"), ("Risk", "effect"), ("What to do", "management"),
+                        ("Severity", "severity")):
+        value = _effect(alert) if name == "effect" else _text(_get(alert, name))
         if value:
             lines.append(f"**{label}:** {value}")
     cited = _text(_get(alert, "source"))
