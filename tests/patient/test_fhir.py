@@ -199,3 +199,31 @@ def test_searchset_with_statements_references_and_coded_values() -> None:
     # age on the date of death (70), eGFR at the age when the creatinine was drawn (69)
     assert p.age_years == 70.0
     assert p.derived["egfr"] == 32.3
+
+
+def test_pregnancy_from_conditions_and_observations() -> None:
+    def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+        return {"resourceType": "Bundle", "type": "collection",
+                "entry": [{"resource": r} for r in resources]}
+
+    preg = {"resourceType": "Condition", "id": "c",
+            "subject": {"reference": "Patient/p"},
+            "clinicalStatus": {"coding": [{"code": "active"}]},
+            "code": {"coding": [{"system": "http://snomed.info/sct", "code": "72892002",
+                                 "display": "Normal pregnancy"}]}}
+    ga = {"resourceType": "Observation", "id": "g", "status": "final",
+          "code": {"coding": [{"system": "http://loinc.org", "code": "49051-6"}]},
+          "valueQuantity": {"value": 140, "unit": "d", "system": "http://unitsofmeasure.org",
+                            "code": "d"}}
+    p, _ = read_bundle(bundle(preg, ga))
+    assert (p.pregnant, p.gestational_weeks) == (True, 20.0)
+    resolved = copy.deepcopy(preg)
+    resolved["clinicalStatus"]["coding"][0]["code"] = "resolved"
+    assert read_bundle(bundle(resolved))[0].pregnant is None
+    bad = copy.deepcopy(ga)
+    bad["valueQuantity"]["value"] = 60
+    bad["valueQuantity"]["code"] = "wk"
+    p, stats = read_bundle(bundle(bad), source="g.json")
+    assert stats.rejected == {"Observation": 1}
+    assert p.unparsed[0].reason == ("g.json: Observation/g: valueQuantity='60 wk': gestational "
+                                    "age must be 0-45 weeks, in wk or d")

@@ -134,3 +134,12 @@ def test_proposed_drugs_are_not_taken_yet() -> None:
     assert [(m.written, m.status, m.per_day) for m in p.medications] == [
         ("amoxicillin", "proposed", 3.0), ("metformin", "active", None),
         ("头孢曲松", "proposed", 1.0)]
+
+
+def test_pregnancy_and_lactation() -> None:
+    p = read_text("孕24周，下肢水肿。")
+    assert (p.pregnant, p.gestational_weeks, p.lactating) == (True, 24.0, None)
+    p = read_text("产后2月，哺乳期，乳房胀痛。")
+    assert (p.pregnant, p.lactating) == (None, True)
+    p = read_text("Not pregnant, not breastfeeding.")
+    assert (p.pregnant, p.lactating) == (None, None)

@@ -91,6 +91,13 @@ REQUIRED: dict[str, set[str]] = {
     "allergy.severity": {"mild", "moderate", "severe"},
     "allergy.type": {"allergy", "intolerance"},
 }
+#: Pregnancy in FHIR: Condition "Pregnant" (77386006) or "Normal pregnancy" (72892002);
+#: Observation "Pregnancy status" (LOINC 82810-3, 11449-6) valued 77386006 / 60001007
+#: (not pregnant); gestational age (LOINC 49051-6, 11884-4, 18185-9) in wk or d.
+_PREGNANT_SNOMED = {"77386006", "72892002"}
+_PREGNANCY_STATUS = {"82810-3", "11449-6"}
+_GESTATIONAL_AGE = {"49051-6", "11884-4", "18185-9"}
+_ACTIVE = {"active", "recurrence", "relapse"}
 _PERIOD_PER_DAY = {"s": 86400.0, "min": 1440.0, "h": 24.0, "d": 1.0, "wk": 1 / 7, "mo": 1 / 30,
                    "a": 1 / 365}
 
@@ -191,6 +198,11 @@ def _condition(ctx: _Ctx, r: dict[str, Any], p: Patient) -> None:
     span = Span(pointer=ctx.pointer, text=label)
     p.conditions.append(Condition(label=label or (code.display if code else "") or "",
                                   code=code, status=status, onset=onset, source=span))
+    if status in _ACTIVE and any(
+            (c.system is CodeSystem.SNOMED and c.code in _PREGNANT_SNOMED)
+            or (c.system is CodeSystem.ICD10 and c.code.upper().startswith(("Z33", "Z34")))
+            for c in codes):
+        p.pregnant = True
     hpo = _pick([c for c in codes if c.system is CodeSystem.HPO], CodeSystem.HPO)
     if hpo is not None and verification != "entered-in-error":
         p.findings.append(Finding(label=hpo.display or label or hpo.code, code=hpo,
@@ -234,6 +246,21 @@ def _observation(ctx: _Ctx, r: dict[str, Any], p: Patient) -> None:
     time = r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start") \
         or r.get("issued")
     interp = _status_code((r.get("interpretation") or [None])[0])
+    if loinc in _PREGNANCY_STATUS:
+        value = {c.get("code") for c in (r.get("valueCodeableConcept") or {}).get("coding", [])}
+        if "77386006" in value:
+            p.pregnant = True
+        elif "60001007" in value:
+            p.pregnant = False
+    if loinc in _GESTATIONAL_AGE and "valueQuantity" in r:
+        q = r["valueQuantity"]
+        unit = q.get("code") or q.get("unit")
+        weeks = float(q.get("value", -1)) / (7.0 if unit == "d" else 1.0)
+        if unit not in ("wk", "d") or not 0 <= weeks <= 45:
+            raise ctx.error("gestational age must be 0-45 weeks, in wk or d", "valueQuantity",
+                            f"{q.get('value')} {unit}")
+        p.gestational_weeks = round(weeks, 1)
+        p.pregnant = True
     if "valueQuantity" in r:
         value, unit = _quantity(ctx, r["valueQuantity"], "valueQuantity")
         p.measurements.append(_measure(ctx, loinc, codes, label, value, unit, "valueQuantity",

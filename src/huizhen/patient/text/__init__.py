@@ -46,6 +46,8 @@ _AGE_ZH = re.compile(r"(男|女)(?:性|孩|童|婴|患者|患儿)?\s*[，,、\s]
                      r"(\d{1,3})\s*(岁|个月)\s*(?:的)?\s*(男|女)")
 _PREG = re.compile(r"\bpregnant\b|\bpregnancy\b|\b(?:G\d+P\d+)\b.{0,20}?\b(\d{1,2})\s*(?:weeks?|/40)|"
                    r"妊娠|怀孕|孕\s*(\d{1,2})\s*周|孕期", re.IGNORECASE)
+_LACT = re.compile(r"\bbreast-?feeding\b|\blactating\b|\bnursing mother\b|哺乳期|哺乳中|母乳喂养中",
+                   re.I)
 _ALLERGY_EN = re.compile(r"\ballerg(?:y|ies|ic)\b", re.IGNORECASE)
 _ALLERGY_EN_LIST = re.compile(r"\b(?:allergic to|allergy to|allergies to|allergies:|"
                               r"allergic reactions? to)\s+([^.;\n]+)", re.I)
@@ -138,6 +140,12 @@ def _clause(text: str, start: int, end: int, stops: str) -> str:
     return text[lo:min(ends) if ends else len(text)]
 
 
+def _lactation(text: str, p: Patient) -> None:
+    m = _LACT.search(text)
+    if m and NEGATED not in classify(text, m.start(), m.end(), find_cues(text, [])):
+        p.lactating = True
+
+
 def _certainty(ctx: set[str]) -> str:
     if FAMILY in ctx:
         return "family"
@@ -155,6 +163,7 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
     hpo = load_hpo()
     p = Patient(text=text, lang=lang or detect_lang(text), source=source)
     _demographics(simplified(text), p)
+    _lactation(simplified(text), p)
     stext = simplified(text)  # same length: spans stay valid; 無 is read as 无
     p.measurements, bad = find_vitals(stext)
     p.unparsed.extend(bad)
