@@ -118,3 +118,47 @@ def test_reingest_is_idempotent_and_a_changed_file_replaces_its_chunks(tmp_path:
     assert (info.sections, info.chunks) == (1, 1)
     assert store.integrity_errors() == []
     store.close()
+
+
+def test_init_attaches_prebuilt_vectors_and_refuses_a_foreign_stamp(tmp_path: Path) -> None:
+    import numpy as np
+
+    from huizhen.errors import KnowledgeError
+    from huizhen.knowledge.corpus import init_default
+    from huizhen.retrieval.dense import STAMP_KEY
+    from huizhen.retrieval.embedding import default_embedder, quantize, stamp, text_key
+    from huizhen.retrieval.indexing import section_embedding_text
+    from huizhen.retrieval.prebuilt import attach_prebuilt
+
+    f = kbf.write_good(tmp_path / "docs")
+    texts = [section_embedding_text(s) for d in iter_medquad(f["jsonl"]) for s in d.sections]
+    keys = np.array(sorted(text_key(t) for t in texts), dtype=np.uint64)
+    by_key = {text_key(t): t for t in texts}
+    q, scales = quantize(default_embedder().passages([by_key[int(k)] for k in keys.tolist()]))
+    npz = tmp_path / "prebuilt.npz"
+    np.savez(npz, keys=keys, vectors=q, scales=scales, stamp=np.array(stamp()))
+
+    import huizhen.retrieval.prebuilt as prebuilt
+
+    store = SQLiteStore(tmp_path / "kb.sqlite")
+    original = prebuilt.PREBUILT
+    prebuilt.PREBUILT = npz
+    try:
+        report, attached = init_default(store, corpus=f["jsonl"])
+        assert (report.added, attached) == (2, 6)
+        again, attached_again = init_default(store, corpus=f["jsonl"])
+        assert (again.unchanged, attached_again) == (2, 0)
+    finally:
+        prebuilt.PREBUILT = original
+    assert store.get_meta(STAMP_KEY) == stamp() and store.count_missing_embeddings() == 0
+    store.close()
+
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, keys=keys, vectors=q, scales=scales, stamp=np.array("other-model/v9"))
+    other = SQLiteStore(tmp_path / "kb2.sqlite")
+    ingest([f["jsonl"]], other)
+    with pytest.raises(KnowledgeError, match="stamp='other-model/v9': made with other-model/v9"):
+        attach_prebuilt(other, foreign)
+    assert other.count_missing_embeddings() == 6  # nothing half-attached
+    assert attach_prebuilt(other, tmp_path / "absent.npz") is None
+    other.close()

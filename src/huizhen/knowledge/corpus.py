@@ -407,8 +407,8 @@ def ingest(paths: list[Path], store: KnowledgeStore, tenant: str | None = None,
     return report
 
 
-def init_default(store: KnowledgeStore, progress: Callable[[int, int, str], None] | None = None
-                 ) -> tuple[IngestReport, int | None]:
+def init_default(store: KnowledgeStore, progress: Callable[[int, int, str], None] | None = None,
+                 corpus: Path | None = None) -> tuple[IngestReport, int | None]:
     """Build the public MedQuAD knowledge base and attach its prebuilt embeddings.
 
     Returns the ingest report and how many chunks received a prebuilt vector
@@ -416,7 +416,7 @@ def init_default(store: KnowledgeStore, progress: Callable[[int, int, str], None
     from huizhen.retrieval.lexical import lexical_index
     from huizhen.retrieval.prebuilt import attach_prebuilt
 
-    report = ingest([MEDQUAD_CORPUS], store, None, progress, batch=500)
+    report = ingest([corpus or MEDQUAD_CORPUS], store, None, progress, batch=500)
     attached = attach_prebuilt(store)
     lexical_index(store)  # build and cache the in-memory index now, not on the first query
     return report, attached

@@ -47,13 +47,17 @@ SECTION_TERMS: dict[str, str] = {
 
 
 def heading_terms(headings: tuple[str, ...]) -> str:
+    """Terms of the headings below the title, plus their section type's usual wording
+    (already word-separated, so it needs no Chinese segmenter)."""
     words: list[str] = []
+    extras: list[str] = []
     for h in headings:
         words.append(h)
         extra = SECTION_TERMS.get(to_simplified(h).strip().lower().rstrip(":："))
         if extra:
-            words.append(extra)
-    return index_text(" ".join(words))
+            extras.append(extra)
+    return " ".join(filter(None, [index_text(" ".join(words)),
+                                  index_text(" ".join(extras), segment=False)]))
 
 
 def section_embedding_text(sec: Section) -> str:

@@ -189,7 +189,7 @@ def _section_type_terms() -> frozenset[str]:
     from huizhen.retrieval.indexing import SECTION_TERMS
 
     words = " ".join(v for k, v in SECTION_TERMS.items() if k != "information")
-    return frozenset(tokens(words))
+    return frozenset(tokens(words, segment=False))
 
 
 def query_terms(query: str) -> list[str]:

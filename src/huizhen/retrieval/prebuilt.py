@@ -21,7 +21,7 @@ from huizhen.store.base import KnowledgeStore
 PREBUILT = PACKAGE_DATA / "kb" / "medquad-embeddings.npz"
 
 
-def attach_prebuilt(store: KnowledgeStore, path: Path = PREBUILT) -> int | None:
+def attach_prebuilt(store: KnowledgeStore, path: Path | None = None) -> int | None:
     """Copy prebuilt vectors onto every chunk that lacks one; return how many, or
     None when this installation ships no prebuilt vectors (search is then lexical
     until `huizhen kb embed` has embedded everything).
@@ -29,6 +29,7 @@ def attach_prebuilt(store: KnowledgeStore, path: Path = PREBUILT) -> int | None:
     Refuses (and attaches nothing) when the file was made by another model or
     recipe, or does not cover every chunk: a half-embedded public base would bias
     hybrid ranking towards the embedded part."""
+    path = path or PREBUILT
     if not path.exists():
         return None
     with np.load(path) as z:

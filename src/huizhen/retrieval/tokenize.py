@@ -108,12 +108,17 @@ def has_cjk(text: str) -> bool:
     return bool(_HAS_CJK.search(text))
 
 
-def tokens(text: str, *, keep_stop: bool = False) -> list[str]:
-    """Index terms of ``text``: stemmed English words and segmented Chinese words."""
+def tokens(text: str, *, keep_stop: bool = False, segment: bool = True) -> list[str]:
+    """Index terms of ``text``: stemmed English words and segmented Chinese words.
+
+    ``segment=False`` takes each run of Han characters as one word: for word lists
+    that are already segmented (and to avoid loading jieba for them)."""
     text = to_simplified(text)
     out: list[str] = []
     for cjk, word in _RUNS.findall(text):
-        if cjk:
+        if cjk and not segment:
+            out.append(cjk)
+        elif cjk:
             for w in _segmenter().cut_for_search(cjk):
                 if w and (keep_stop or w not in _ZH_STOP):
                     out.append(w)
@@ -125,9 +130,9 @@ def tokens(text: str, *, keep_stop: bool = False) -> list[str]:
     return out
 
 
-def index_text(text: str) -> str:
+def index_text(text: str, *, segment: bool = True) -> str:
     """``tokens`` joined by spaces: what goes into the full-text index."""
-    return " ".join(tokens(text))
+    return " ".join(tokens(text, segment=segment))
 
 
 def detect_language(text: str) -> str:

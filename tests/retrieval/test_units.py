@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import numpy as np
+
+from huizhen.retrieval.chunking import chunk_section, normalise_whitespace, split_text
+from huizhen.retrieval.embedding import dequantize, embedding_text, quantize, text_key
+from huizhen.retrieval.fusion import rrf
+from huizhen.retrieval.lexical import fts_match_expression, query_terms
+from huizhen.retrieval.tokenize import detect_language, tokens
+
+
+def test_chunking_packs_paragraphs_and_splits_long_ones() -> None:
+    assert normalise_whitespace("  a   b \n\n\n   c\t d  \n") == "a b\n\nc d"
+    text = "\n".join([f"Paragraph {i} " + "word " * 40 for i in range(6)])
+    chunks = split_text(text, max_chars=600, min_chars=100)
+    assert [len(c) for c in chunks] == [423, 423, 423]
+    assert chunks[0].startswith("Paragraph 0") and chunks[1].startswith("Paragraph 2")
+    long = "This is a sentence about heparin. " * 40
+    parts = split_text(long, max_chars=300, min_chars=50)
+    assert all(len(p) <= 300 for p in parts) and all(p.endswith("heparin.") for p in parts)
+    assert " ".join(parts) == long.strip()
+    zh = "二甲双胍是一线药物。" * 50
+    zparts = split_text(zh, max_chars=120, min_chars=20)
+    assert "".join(zparts) == zh and all(len(p) <= 120 for p in zparts)
+    [c] = chunk_section("short text", ("Doc", "Dosage"))
+    assert (c.ordinal, c.text, c.heading_path) == (0, "short text", ("Doc", "Dosage"))
+
+
+def test_tokens_english_and_chinese() -> None:
+    assert tokens("What are the symptoms of Inherited hemochromatosis? Is it inherited?") == [
+        "symptom", "inherit", "hemochromatosi", "inherit"]
+    assert tokens("糖尿病患者的心肌梗死症狀") == ["糖尿", "糖尿病", "患者", "心肌", "梗死", "心肌梗死", "症状"]
+    assert tokens("剂量 用法用量", segment=False) == ["剂量", "用法用量"]
+    assert (detect_language("糖尿病患者 with a few English words"), detect_language("Gout")) == ("zh", "en")
+
+
+def test_query_handling() -> None:
+    assert query_terms("What is (are) Gout ?") == ["gout", "overview", "definit"]
+    assert query_terms("What are the symptoms of Gout ?") == ["symptom", "gout"]
+    assert query_terms("什么是痛风") == ["痛风", "overview", "definit"]
+    assert fts_match_expression('the "gout" and') == '"gout"'
+    assert fts_match_expression("the and of") is None
+
+
+def test_rrf_and_quantisation() -> None:
+    assert rrf([[(1, 9.0), (2, 8.0)], [(2, 0.9), (3, 0.8)]], k=60) == [
+        (2, 1 / 62 + 1 / 61), (1, 1 / 61), (3, 1 / 62)]
+    v = np.random.default_rng(0).normal(size=(4, 384)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    q, s = quantize(v)
+    assert q.dtype == np.int8 and np.abs(dequantize(q, s) - v).max() < 0.01
+    assert embedding_text(("Gout", "symptoms"), "Sudden   pain\n in the toe. " * 20, head_chars=30) == (
+        "Gout — symptoms: Sudden pain in the toe.")
+    assert embedding_text(("痛風", "治療"), "秋水仙鹼") == "痛风 — 治疗: 秋水仙碱"
+    assert text_key("a") == text_key("a") != text_key("b") and 0 <= text_key("a") < 2 ** 63
