@@ -58,3 +58,35 @@ def test_phenopacket_style_patient_goes_to_the_rare_engine(know) -> None:  # typ
     assert report.routing["use_rare"] and "phenotypes were given as HPO terms" in report.routing["reasons"]
     assert report.differential and "rare" in report.differential[0].engines
     assert report.differential[0].evidence_for
+
+
+def test_treatment_option_unsafe_for_allergy_and_low_egfr_is_kept_with_reasons(know) -> None:  # type: ignore[no-untyped-def]
+    from huizhen.report.model import DifferentialEntry
+    from huizhen.treatment.options import treatment_options
+
+    entry = DifferentialEntry(id="ddxplus:Pneumonia", name="Pneumonia", name_zh="肺炎", probability=0.9,
+                              engines=["common"])
+    healthy = Patient(sex=Sex.FEMALE, age_years=50)
+    allergic = Patient(sex=Sex.FEMALE, age_years=50, allergies=[Allergy(substance="penicillin")])
+    ok = {o.text: o.safe for o in treatment_options([entry], healthy)}
+    flagged = {o.text: (o.safe, [a.type for a in o.alerts]) for o in treatment_options([entry], allergic)}
+    amox = next(text for text in ok if "amoxicillin" in text.lower())
+    assert ok[amox] is True
+    assert flagged[amox] == (False, ["allergy"])
+    doxy = next(text for text in flagged if "doxycycline" in text.lower())
+    assert flagged[doxy] == (True, [])
+
+
+def test_treatment_options_follow_renal_function(know) -> None:  # type: ignore[no-untyped-def]
+    from huizhen.report.model import DifferentialEntry
+    from huizhen.treatment.options import treatment_options
+
+    entry = DifferentialEntry(id="ddxplus:Pericarditis", name="Pericarditis", probability=0.9,
+                              engines=["common"])
+    normal = Patient(sex=Sex.MALE, age_years=60, derived={"egfr": 90.0})
+    low = Patient(sex=Sex.MALE, age_years=60, derived={"egfr": 20.0})
+    seen = {o.drugs[0]: (o.safe, [(a.type, a.severity) for a in o.alerts])
+            for o in treatment_options([entry], low) if o.drugs}
+    assert seen["ibuprofen"] == (False, [("renal", "major")])
+    assert seen["colchicine"] == (True, [("renal", "moderate")])
+    assert all(o.safe and not o.alerts for o in treatment_options([entry], normal))

@@ -75,7 +75,7 @@ def render_html(report: ConsultReport) -> str:
         cites = "".join(f'<a href="#cite-{n}">[{n}]</a>' for n in o.citations)
         dose = f" — {_e(o.dose)}" if o.dose else ""
         src = f" <small>({_e(o.source)})</small>" if o.source else ""
-        parts.append(f"<li><em>{_e(o.diagnosis)}</em>, {_e(o.line)}: {_e(o.text)}{dose}{src}{cites}{unsafe}")
+        parts.append(f"<li><em>{_e(o.diagnosis)}</em>, {_e(t(o.line, lang))}: {_e(o.text)}{dose}{src}{cites}{unsafe}")
         if o.alerts:
             parts.append("<ul>" + "".join(f"<li>{_e(a.severity)}: {_e(a.message)}</li>" for a in o.alerts)
                          + "</ul>")

@@ -28,10 +28,15 @@ LABELS: dict[str, dict[str, str]] = {
     "excluded": {"en": "excluded", "zh": "已排除"},
     "medications": {"en": "medications", "zh": "用药"},
     "allergies": {"en": "allergies", "zh": "过敏"},
+    "first-line": {"en": "first-line", "zh": "一线"},
+    "alternative": {"en": "alternative", "zh": "备选"},
+    "supportive": {"en": "supportive", "zh": "支持治疗"},
 }
 
 
 def t(key: str, lang: str) -> str:
     """The label ``key`` in ``lang`` (English when the language is unknown)."""
-    entry = LABELS[key]
+    entry = LABELS.get(key)
+    if entry is None:  # a word the tables do not know is shown as it is
+        return key
     return entry.get(lang, entry["en"])

@@ -64,7 +64,7 @@ def render_markdown(report: ConsultReport) -> str:
         cite = "".join(f"[{n}]" for n in o.citations)
         dose = f" — {o.dose}" if o.dose else ""
         src = f" (source: {o.source})" if o.source else ""
-        out.append(f"- *{_md_escape(o.diagnosis)}*, {o.line}: {_md_escape(o.text)}{dose}{src}{cite}")
+        out.append(f"- *{_md_escape(o.diagnosis)}*, {t(o.line, lang)}: {_md_escape(o.text)}{dose}{src}{cite}")
         if not o.safe:
             out.append(f"  - **{t('unsafe', lang)}**")
         for a in o.alerts:

@@ -36,7 +36,7 @@ def treatment_options(entries: list[DifferentialEntry], patient: Patient, *,
             continue
         name = entry.name_zh if (lang == "zh" and entry.name_zh) else entry.name
         for t in card.treatments:
-            drugs = list(t.drugs)
+            drugs = [t.drug] if t.drug else []
             alerts: list[Alert] = []
             if drugs:
                 report = check(patient, drugs)
@@ -44,14 +44,19 @@ def treatment_options(entries: list[DifferentialEntry], patient: Patient, *,
                 for a in report.alerts:
                     if proposed & {d.lower() for d in a.drugs}:
                         alerts.append(Alert(type=a.type, severity=a.severity, interrupt=a.interrupt,
-                                            drugs=list(a.drugs), message=a.effect, trigger=a.trigger,
+                                            drugs=list(a.drugs), message=f"{a.trigger}: {a.effect}", trigger=a.trigger,
                                             management=a.management, source=a.source))
                 for u in report.unchecked:
                     if u.lower() in proposed:
                         alerts.append(Alert(type="unchecked", severity="unknown", interrupt=False,
                                             drugs=[u], message="drug not recognised: could not be checked"))
+            src = t.source
+            where = f", {src.section}" if src.section else ""
             out.append(TreatmentOption(
-                diagnosis_id=entry.id, diagnosis=name, line=t.line, text=t.text(lang), drugs=drugs,
-                dose=t.dose, source=t.source, safe=not any(a.interrupt for a in alerts), alerts=alerts,
+                diagnosis_id=entry.id, diagnosis=name,
+                line={"first": "first-line"}.get(t.line or "", t.line or "option"),
+                text=t.text(lang), drugs=drugs, dose=t.dose,
+                source=f"{src.title}{where} — {src.url}",
+                safe=not any(a.interrupt for a in alerts), alerts=alerts,
             ))
     return out
