@@ -247,10 +247,10 @@ def _observation(ctx: _Ctx, r: dict[str, Any], p: Patient) -> None:
         or r.get("issued")
     interp = _status_code((r.get("interpretation") or [None])[0])
     if loinc in _PREGNANCY_STATUS:
-        value = {c.get("code") for c in (r.get("valueCodeableConcept") or {}).get("coding", [])}
-        if "77386006" in value:
+        status = {c.get("code") for c in (r.get("valueCodeableConcept") or {}).get("coding", [])}
+        if "77386006" in status:
             p.pregnant = True
-        elif "60001007" in value:
+        elif "60001007" in status:
             p.pregnant = False
     if loinc in _GESTATIONAL_AGE and "valueQuantity" in r:
         q = r["valueQuantity"]
