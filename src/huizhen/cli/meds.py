@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -18,9 +17,9 @@ app.add_typer(meds_app, name="meds")
 
 @meds_app.command("check")
 def check_command(
-    drugs: Optional[list[str]] = typer.Argument(None, help="Drugs to check (proposed), as written: "
+    drugs: list[str] | None = typer.Argument(None, help="Drugs to check (proposed), as written: "
                                                 "'warfarin 5 mg qd', 'Augmentin', '阿司匹林'."),
-    patient: Optional[Path] = typer.Option(None, "--patient", help="Patient file (FHIR bundle, "
+    patient: Path | None = typer.Option(None, "--patient", help="Patient file (FHIR bundle, "
                                            "case JSON/YAML, text) whose medications, allergies, "
                                            "conditions, eGFR, age and pregnancy are checked too."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
