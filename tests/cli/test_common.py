@@ -91,7 +91,7 @@ def test_ask_session_in_english() -> None:
                                 input="n\n?\ny\n")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert sum(1 for ln in lines if ln.endswith("?") or ln.endswith(":")) >= 3
+    assert sum(1 for ln in lines if ln.endswith(("?", ":"))) >= 3
     assert "Differential:" in lines
     assert lines[-1] == "This supports, and does not replace, the doctor's judgement."
     ranked = [ln for ln in lines[lines.index("Differential:") + 1:-1]]

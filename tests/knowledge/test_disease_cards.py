@@ -66,8 +66,8 @@ def test_a_good_card_loads_whole(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("edit", "message"), [
     (("source: s1\nsources", "source: s9\nsources"),
      "treatments[0].source='s9': every fact needs a source listed under sources"),
-    (("line: first", "line: best"), "treatments[0].line='best': line must be one of first, "
-     "alternative, supportive, emergency"),
+    (("line: first", "line: best"), ("treatments[0].line='best': line must be one of first, "
+     "alternative, supportive, emergency")),
     (("{en: Confusion, zh: 意识模糊}", "{en: Confusion}"),
      "red_flags[0].text={'en': 'Confusion'}: needs non-empty en and zh text"),
     (("sensitivity: 0.9", "sensitivity: 1.5"), "findings[0].sensitivity=1.5: sensitivity must be in (0, 1]"),

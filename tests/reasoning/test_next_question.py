@@ -30,6 +30,8 @@ def test_information_gain_two_diseases_by_hand() -> None:
     assert gains["Y"] == pytest.approx(0.0, abs=1e-12)  # same rate in both diseases
     qs = next_questions(m, Answers(), k=3, lang="en")
     assert qs == [Question("X", "yes_no", "Is this present: X?", (), gains["X"], lang="en")]
+    # a "don't know" question is excluded without becoming evidence; Y tells nothing
+    assert next_questions(m, Answers(), k=3, lang="en", exclude=frozenset({"X"})) == []
     # an answered question is not proposed again
     assert "X" not in information_gains(m, Answers({"X": True}))
 

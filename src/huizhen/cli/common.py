@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -82,10 +81,10 @@ def _read_answer(q: object, lang: str) -> object:
 
 @app.command("ask")
 def ask_command(
-    model_path: Optional[Path] = typer.Option(None, "--model", help="Model file (default: shipped DDXPlus model)."),
+    model_path: Path | None = typer.Option(None, "--model", help="Model file (default: shipped DDXPlus model)."),
     lang: str = typer.Option("zh", "--lang", help="zh or en."),
-    age: Optional[float] = typer.Option(None, "--age"),
-    sex: Optional[str] = typer.Option(None, "--sex", help="M or F."),
+    age: float | None = typer.Option(None, "--age"),
+    sex: str | None = typer.Option(None, "--sex", help="M or F."),
     finding: list[str] = typer.Option([], "--finding", help="A known finding code (repeatable), "
                                       "e.g. E_91 or E_204_@_V_10."),
     max_questions: int = typer.Option(15, "--max-questions"),
@@ -116,21 +115,19 @@ def ask_command(
     while asked < max_questions:
         if float(model.posterior(answers, temper=0.5).max()) >= stop:
             break
-        probe = answers.copy()
-        for s in skipped:  # "don't know" questions are not asked again
-            probe.values.setdefault(s, True)
-        qs = next_questions(model, probe, k=1, lang=lang)
+        # a "don't know" question is not asked again, and it is not evidence
+        qs = next_questions(model, answers, k=1, lang=lang, exclude=frozenset(skipped))
         if not qs:
             break
         q = qs[0]
         tag = ("【警示】" if lang == "zh" else "[red flag] ") if q.red_flag else ""
         typer.echo(f"\n{tag}{q.text}")
-        value = _read_answer(q, lang)
+        reply = _read_answer(q, lang)
         asked += 1
-        if value is None:
+        if reply is None:
             skipped.add(q.code)
             continue
-        answers.values[q.code] = value  # type: ignore[assignment]
+        answers.values[q.code] = reply  # type: ignore[assignment]
     _print_ranking(model.rank_answers(answers, top=5), lang)
 
 
@@ -146,7 +143,7 @@ def _print_ranking(cands: list, lang: str) -> None:  # type: ignore[type-arg]
 @eval_app.command("ddxplus")
 def eval_ddxplus(
     patients: Path = typer.Argument(..., help="DDXPlus patient CSV."),
-    model_path: Optional[Path] = typer.Option(None, "--model", help="Model file (default: shipped)."),
+    model_path: Path | None = typer.Option(None, "--model", help="Model file (default: shipped)."),
     interactive: bool = typer.Option(False, "--interactive", help="Ask questions from INITIAL_EVIDENCE, age, sex."),
     max_questions: int = typer.Option(20, "--max-questions"),
     stop: float = typer.Option(0.99, "--stop", help="Confidence at which questioning stops."),

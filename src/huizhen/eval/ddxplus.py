@@ -161,7 +161,7 @@ def cross_validate(patients: list[DDXPlusPatient], *, folds: int = 5, seed: int 
     order = np.random.default_rng(seed).permutation(len(patients))
     result = DDXPlusResult()
     for k in range(folds):
-        held = set(int(i) for i in order[k::folds])
+        held = {int(i) for i in order[k::folds]}
         train = [p for i, p in enumerate(patients) if i not in held]
         test = [p for i, p in enumerate(patients) if i in held]
         model = learn_ddxplus(_NO_PATH, patients=train, params=params,
@@ -171,7 +171,7 @@ def cross_validate(patients: list[DDXPlusPatient], *, folds: int = 5, seed: int 
     return result
 
 
-from pathlib import Path  # noqa: E402  (only for the placeholder below)
+from pathlib import Path
 
 #: ``learn_ddxplus`` names its source path in messages; folds have none.
 _NO_PATH = Path("<cross-validation fold>")

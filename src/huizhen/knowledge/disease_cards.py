@@ -224,7 +224,7 @@ def model_from_cards(cards: list[DiseaseCard], *, weight: float = 20.0) -> Any:
     asked = {code: [n] * len(cards) for code in codes}
     for i, c in enumerate(cards):
         for f in c.findings:
-            pos[f.code][i] = int(round(f.sensitivity * n))
+            pos[f.code][i] = round(f.sensitivity * n)
     counts = {"n": [n] * len(cards), "pos": pos, "asked": asked, "value_counts": {},
               "age": [[0] * len(AGE_BANDS) for _ in cards], "sex": [[0, 0] for _ in cards]}
     support = {c.id: {f.code for f in c.findings} for c in cards}

@@ -261,7 +261,7 @@ def read_generic_cases(path: Path, *, unlisted: str = "absent") -> tuple[list[Ca
         raw.append((where, diagnosis, ans, age, sex, str(rec.get("id") or "") or None))
     clash = binary & set(values)
     if clash:
-        code = sorted(clash)[0]
+        code = min(clash)
         raise InputError("a finding is used both with and without a value", source=str(path),
                          field="findings", value=code)
     features = [Feature(c, "B") for c in sorted(binary)]

@@ -136,9 +136,9 @@ def membership(model: CommonModel, answers: Answers) -> np.ndarray | None:
             x[j] *= 0.0 if gate is False else 1.0 if gate is True else float(
                 post @ model.tables[parent][:, 1])
     for t in tokens(model, answers):
-        j = vocab.get(t)
-        if j is not None:
-            x[j] = 1.0
+        k = vocab.get(t)
+        if k is not None:
+            x[k] = 1.0
     z = w[-1] + x @ w[:-1]
     return 1.0 / (1.0 + np.exp(-z))
 

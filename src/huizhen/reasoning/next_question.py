@@ -152,9 +152,11 @@ def _question(model: CommonModel, fid: str, gain: float, lang: str, about: int |
 
 
 def next_questions(model: CommonModel, patient: Any, k: int = 3, lang: str = "zh", *,
-                   red_flags: bool = True) -> list[Question]:
+                   red_flags: bool = True, exclude: frozenset[str] = frozenset()
+                   ) -> list[Question]:
     """The ``k`` questions to ask next: red flags for plausible cannot-miss diagnoses first,
-    then the highest expected information gain.  ``patient`` is a ``Patient`` or ``Answers``.
+    then the highest expected information gain.  ``patient`` is a ``Patient`` or ``Answers``;
+    ``exclude`` holds questions not to propose (answered "don't know").
     """
     if lang not in ("zh", "en"):
         from huizhen.errors import InputError
@@ -167,7 +169,7 @@ def next_questions(model: CommonModel, patient: Any, k: int = 3, lang: str = "zh
 
         answers = answers_from_patient(model, patient)
     out: list[Question] = []
-    chosen: set[str] = set()
+    chosen: set[str] = set(exclude)
     if red_flags:
         post = model.posterior(answers)
         lo, hi = RED_FLAG_RANGE
