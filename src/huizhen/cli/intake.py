@@ -117,8 +117,8 @@ def eval_fhir(
         typer.echo(json.dumps(run))
         return
     t = Table("resource type", "parsed", "rejected", "skipped",
-              title=f"{run['files']} bundles, {run['megabytes']} MB, {run['ms_per_mb']} ms/MB, "
-                    f"slowest {run['max_ms']} ms")
+              title=f"{run['files']} bundles, {run['megabytes']} MB, {run['ms_per_mb']} ms/MB "
+                    f"(CPU {run['cpu_ms_per_mb']}), slowest {run['max_ms']} ms")
     for rt in sorted(set(run["parsed"]) | set(run["rejected"]) | set(run["skipped"])):
         t.add_row(rt, str(run["parsed"].get(rt, 0)), str(run["rejected"].get(rt, 0)),
                   str(run["skipped"].get(rt, 0)))
