@@ -69,6 +69,12 @@ def test_find_mentions_chinese_and_english(vocab) -> None:  # type: ignore[no-un
     assert all(isinstance(m, DrugMention) for m in vocab.find_mentions(text))
 
 
+def test_laboratory_words_are_not_drug_mentions(vocab) -> None:  # type: ignore[no-untyped-def]
+    text = "Labs: urea 12, creatinine 1.4, potassium 5.9, lactate 2. Allergic to penicillin."
+    assert [(m.text, [i.name for i in m.ingredients]) for m in vocab.find_mentions(text)] == [
+        ("penicillin", ["Benzylpenicillin"])]
+
+
 def test_chinese_table_has_300_names_with_sources() -> None:
     with open(DRUG_DATA / "zh_names.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

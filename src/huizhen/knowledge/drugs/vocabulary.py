@@ -40,7 +40,7 @@ from huizhen.paths import PACKAGE_DATA, cache_dir
 from huizhen.patient.model import Code, CodeSystem, Ingredient
 
 DRUG_DATA = PACKAGE_DATA / "drugs"
-_FORMAT = 6  # bump when the pickled layout changes
+_FORMAT = 7  # bump when the pickled layout changes
 
 #: Extra words (esters, prodrug suffixes) that separate a salt entry from its parent.
 _PARENT_WORDS = SALT_WORDS | {"disoproxil", "etexilate", "mofetil", "axetil", "pivoxil", "cation",
@@ -48,7 +48,11 @@ _PARENT_WORDS = SALT_WORDS | {"disoproxil", "etexilate", "mofetil", "axetil", "p
 
 #: Single words that are drug synonyms in DrugBank but ordinary words in notes.
 _MENTION_STOP = frozenset(
-    ["water", "oxygen", "air", "alcohol", "sugar", "salt", "iron", "zinc", "gold", "silver", "copper", "lead", "tin", "fat", "fiber", "fibre", "sodium", "potassium", "calcium", "magnesium", "chloride", "phosphate", "acid", "vitamin", "tea", "coffee", "milk", "ice", "glucose", "dextrose", "sucrose", "starch", "protein", "oil", "wax", "carbon", "nitrogen", "sulfur", "sulphur", "ethanol", "blood", "plasma", "serum", "urine", "saline", "lactose", "gelatin", "talc", "honey", "coal", "tar", "yeast", "cell", "gas", "lime", "chalk", "clay", "soap", "sand", "sea", "aloe", "mint", "lemon", "orange", "apple", "rice", "corn", "soy", "egg", "fish", "meat", "honey", "ginger", "garlic", "pepper", "hope", "may", "will", "can", "all", "one", "two", "tab", "cap", "ace"]
+    ["water", "oxygen", "air", "alcohol", "sugar", "salt", "iron", "zinc", "gold", "silver", "copper", "lead", "tin", "fat", "fiber", "fibre", "sodium", "potassium", "calcium", "magnesium", "chloride", "phosphate", "acid", "vitamin", "tea", "coffee", "milk", "ice", "glucose", "dextrose", "sucrose", "starch", "protein", "oil", "wax", "carbon", "nitrogen", "sulfur", "sulphur", "ethanol", "blood", "plasma", "serum", "urine", "saline", "lactose", "gelatin", "talc", "honey", "coal", "tar", "yeast", "cell", "gas", "lime", "chalk", "clay", "soap", "sand", "sea", "aloe", "mint", "lemon", "orange", "apple", "rice", "corn", "soy", "egg", "fish", "meat", "honey", "ginger", "garlic", "pepper", "hope", "may", "will", "can", "all", "one", "two", "tab", "cap", "ace",
+     # laboratory analytes and exposures that DrugBank lists but notes mention as results
+     "urea", "creatinine", "cholesterol", "hemoglobin", "haemoglobin", "lactate", "lactic acid",
+     "uric acid", "bilirubin", "ferritin", "albumin", "tobacco", "ammonia", "bicarbonate",
+     "triglycerides", "phosphorus"]
 )
 _UNIT_WORDS = frozenset({"mg", "g", "mcg", "ug", "ml", "l", "iu", "unit", "units", "meq", "mmol"})
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
