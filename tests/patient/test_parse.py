@@ -57,3 +57,9 @@ def test_bad_input(tmp_path: Path, content: str, error: type[Exception], message
     with pytest.raises(error) as err:
         load_patient(path)
     assert str(err.value).replace(str(tmp_path) + "/", "") == message
+
+
+def test_a_mistyped_path_is_not_read_as_a_note() -> None:
+    with pytest.raises(InputError) as err:
+        load_patient("no/such/case.yaml")
+    assert str(err.value) == "no/such/case.yaml: no such file"

@@ -12,6 +12,7 @@ After parsing, ``derive`` computes age, BMI, eGFR and implied findings once.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,10 @@ def _read(source: str | Path) -> tuple[str, str, bool]:
         except UnicodeDecodeError as err:
             raise UnsupportedFormatError("not UTF-8 text", source=str(path), field="byte",
                                          value=err.start) from None
-    return str(source), "text", False
+    text = str(source)
+    if re.fullmatch(r"\S+\.(?:json|ya?ml|txt|ndjson|xml)", text.strip(), re.IGNORECASE):
+        raise InputError("no such file", source=text.strip())  # a mistyped path, not a note
+    return text, "text", False
 
 
 def _is_file(s: str) -> bool:
