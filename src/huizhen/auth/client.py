@@ -33,8 +33,11 @@ def generate_key(alg: str = "ES384") -> PrivateKey:
 
 def public_jwk(key: PrivateKey, kid: str, alg: str) -> dict[str, Any]:
     """The public half as a JWK, ready for the service's JWK Set."""
-    algorithm = ECAlgorithm if isinstance(key, ec.EllipticCurvePrivateKey) else RSAAlgorithm
-    jwk: dict[str, Any] = json.loads(algorithm.to_jwk(key.public_key()))
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        text = ECAlgorithm.to_jwk(key.public_key())
+    else:
+        text = RSAAlgorithm.to_jwk(key.public_key())
+    jwk: dict[str, Any] = json.loads(text)
     jwk.update({"kid": kid, "alg": alg, "use": "sig"})
     return jwk
 

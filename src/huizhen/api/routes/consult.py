@@ -38,15 +38,14 @@ def consult_endpoint(body: ConsultIn, principal: Principal = Depends(api_client)
         out["alert_id"] = str(uuid.uuid4())
         shown.append(ShownCard(uuid=out["alert_id"], alert_type=alert.type,
                                indicator=cardlib.indicator(alert), summary=cardlib.summary(alert)))
-    svc.record(
-        principal, "consult", body.model_dump(mode="json"),
-        patient_id=body.patient_id or patient.id, knowledge=dict(report.knowledge),
-        shown=[{"differential": [{"id": e.id, "name": e.name, "probability": round(e.probability, 4)}
-                                 for e in report.differential]},
-               {"questions": [q.id for q in report.questions]},
-               {"citations": [c.doc_id for c in report.citations]}]
-              + [{"alert_id": s.uuid, "alert_type": s.alert_type, "indicator": s.indicator,
-                  "summary": s.summary} for s in shown],
-        cards=shown,
-    )
+    summary: list[dict[str, Any]] = [
+        {"differential": [{"id": e.id, "name": e.name, "probability": round(e.probability, 4)}
+                          for e in report.differential]},
+        {"questions": [q.id for q in report.questions]},
+        {"citations": [c.doc_id for c in report.citations]}]
+    summary += [{"alert_id": s.uuid, "alert_type": s.alert_type, "indicator": s.indicator,
+                 "summary": s.summary} for s in shown]
+    svc.record(principal, "consult", body.model_dump(mode="json"),
+               patient_id=body.patient_id or patient.id, knowledge=dict(report.knowledge),
+               shown=summary, cards=shown)
     return result

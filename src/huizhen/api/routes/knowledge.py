@@ -97,11 +97,10 @@ def rare_rank(body: RareRankIn, principal: Principal = Depends(api_client),
               svc: Service = Depends(service)) -> dict[str, Any]:
     from huizhen.reasoning.rare import RareQuery, load_ranker
 
-    result = load_ranker().rank(RareQuery(present=body.present, excluded=body.excluded,
+    ranked = load_ranker().rank(RareQuery(present=body.present, excluded=body.excluded,
                                           sex=body.sex, onset_years=body.onset_years),
-                                top=body.top).to_dict()
+                                top=body.top)
     svc.record(principal, "rare-rank", body.model_dump(mode="json"), patient_id=body.patient_id,
-               knowledge={"hpo": result["hpo_release"]},
-               shown=[{"rank": r["rank"], "id": r["id"], "name": r["name"]}
-                      for r in result["results"]])
-    return result
+               knowledge={"hpo": ranked.release},
+               shown=[{"rank": r.rank, "id": r.id, "name": r.name} for r in ranked.results])
+    return ranked.to_dict()
