@@ -143,3 +143,12 @@ def test_pregnancy_and_lactation() -> None:
     assert (p.pregnant, p.lactating) == (None, True)
     p = read_text("Not pregnant, not breastfeeding.")
     assert (p.pregnant, p.lactating) == (None, None)
+
+
+def test_chinese_body_part_symptom_phrases() -> None:
+    p = read_text("左膝关节疼痛3天，双下肢浮肿，手指发麻，双下肢无力，右上腹胀痛，无头痛。")
+    assert [(f.code.code if f.code else "", f.present, f.source.text if f.source else "")
+            for f in p.findings] == [
+        ("HP:0030839", True, "膝关节疼痛"), ("HP:0010741", True, "双下肢浮肿"),
+        ("HP:0003401", True, "手指发麻"), ("HP:0007340", True, "双下肢无力"),
+        ("HP:0002027", True, "右上腹胀痛"), ("HP:0002315", False, "头痛")]

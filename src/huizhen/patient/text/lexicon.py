@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from huizhen.patient.text.zh_compose import compositions
 from huizhen.paths import PACKAGE_DATA
 
 SUPPLEMENT = PACKAGE_DATA / "intake" / "lexicon.tsv"
@@ -165,7 +166,7 @@ def build_lexicon() -> Lexicon:
 
     hpo = load_hpo()
     key = file_digest([default_hpo_dir() / "hp.obo", VENDORED / "hp-zh.babelon.tsv", SUPPLEMENT,
-                       Path(__file__)])
+                       Path(__file__), Path(__file__).with_name("zh_compose.py")])
     return cached_pickle("intake-lexicon", key, lambda: _build(hpo))  # type: ignore[no-any-return]
 
 
@@ -200,4 +201,8 @@ def _build(hpo: Any) -> Lexicon:
                 _add_en(lex, name, t, curated=False)
             for name in zh:
                 _add_zh(lex, name, t)
+    for phrase, label in compositions():
+        hpo_id = hpo.lookup_label(label)
+        if hpo_id is not None and len(phrase) >= 2:
+            _add_zh(lex, phrase, hpo_id)
     return lex
