@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import typer
 
 from huizhen.cli.app import app, eval_app
@@ -122,7 +123,11 @@ def ask_command(
         q = qs[0]
         tag = ("【警示】" if lang == "zh" else "[red flag] ") if q.red_flag else ""
         typer.echo(f"\n{tag}{q.text}")
-        reply = _read_answer(q, lang)
+        try:
+            reply = _read_answer(q, lang)
+        except (EOFError, typer.Abort, click.exceptions.Abort):  # end of input: show what is known so far
+            typer.echo("")
+            break
         asked += 1
         if reply is None:
             skipped.add(q.code)
@@ -150,6 +155,10 @@ def eval_ddxplus(
     red_flags: bool = typer.Option(False, "--red-flags", help="Ask red-flag questions first."),
     cv: int = typer.Option(0, "--cv", help="k-fold cross-validation over PATIENTS: learn on "
                            "k-1 folds, score the held-out fold (ignores --model's counts)."),
+    learn_differential: bool = typer.Option(True, "--learn-differential/--posterior-differential",
+                                            help="With --cv: learn differential membership from "
+                                            "the training folds' DIFFERENTIAL_DIAGNOSIS, or use "
+                                            "the posterior >= 1%."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly the metric keys as JSON."),
     misses: bool = typer.Option(False, "--misses", help="Also list wrong top-1 answers."),
 ) -> None:
@@ -166,7 +175,8 @@ def eval_ddxplus(
     kwargs = {"interactive": interactive, "max_questions": max_questions, "stop": stop,
               "red_flags": red_flags}
     if cv:
-        result = cross_validate(rows, folds=cv, **kwargs)  # type: ignore[arg-type]
+        result = cross_validate(rows, folds=cv, learn_differential=learn_differential,
+                                **kwargs)  # type: ignore[arg-type]
     else:
         result = evaluate(load_common_model(model_path), rows, **kwargs)  # type: ignore[arg-type]
     metrics = result.metrics()
