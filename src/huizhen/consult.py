@@ -44,6 +44,7 @@ class Knowledge:
     ranker: Any
     common: Any
     ddx: Any
+    cards: dict[str, Any] = field(default_factory=dict)
     kb_path: Path | None = None
     versions: dict[str, str] = field(default_factory=dict)
 
@@ -65,7 +66,9 @@ def load_knowledge(*, kb: Path | str | None = None, hpo_dir: Path | str | None =
     common = load_common_model(model)
     ddx = load_ddx()
     versions = {"huizhen": __version__, "hpo": ranker.onto.release, "ddxplus": ddx.version}
-    know = Knowledge(onto=ranker.onto, ranker=ranker, common=common, ddx=ddx,
+    from huizhen.treatment.options import default_cards
+
+    know = Knowledge(onto=ranker.onto, ranker=ranker, common=common, ddx=ddx, cards=default_cards(),
                      kb_path=Path(kb) if kb else None, versions=versions)
     _KNOWLEDGE[key] = know
     return know
@@ -176,7 +179,7 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
 
     from huizhen.treatment.options import treatment_options
 
-    treatments = treatment_options(differential[:TREAT_TOP], patient, lang=lang)
+    treatments = treatment_options(differential[:TREAT_TOP], patient, lang=lang, cards=know.cards)
     citations = _citations(differential[:TREAT_TOP], tenant, kb, know, notes, lang)
 
     return ConsultReport(

@@ -14,24 +14,27 @@ from huizhen.patient.model import Patient
 from huizhen.report.model import Alert, DifferentialEntry, TreatmentOption
 
 
-def _card_for(entry: DifferentialEntry) -> Any | None:
-    if not entry.id.startswith("ddxplus:"):
-        return None
-    try:
+_CARDS: dict[str, Any] = {}
+
+
+def default_cards() -> dict[str, Any]:
+    """The shipped disease cards by DDXPlus condition id, parsed once per process."""
+    if not _CARDS:
         from huizhen.knowledge.disease_cards import load_cards
-    except ImportError:  # the card pack is optional knowledge
-        return None
-    return load_cards().get(entry.id.removeprefix("ddxplus:"))
+
+        _CARDS.update(load_cards())
+    return _CARDS
 
 
-def treatment_options(entries: list[DifferentialEntry], patient: Patient, *,
-                      lang: str = "en") -> list[TreatmentOption]:
+def treatment_options(entries: list[DifferentialEntry], patient: Patient, *, lang: str = "en",
+                      cards: dict[str, Any] | None = None) -> list[TreatmentOption]:
     """Options for each entry that has a card, each checked against this patient."""
     from huizhen.safety import check
 
+    cards = default_cards() if cards is None else cards
     out: list[TreatmentOption] = []
     for entry in entries:
-        card = _card_for(entry)
+        card = cards.get(entry.id.removeprefix("ddxplus:")) if entry.id.startswith("ddxplus:") else None
         if card is None:
             continue
         name = entry.name_zh if (lang == "zh" and entry.name_zh) else entry.name
