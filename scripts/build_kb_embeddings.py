@@ -8,7 +8,13 @@ and resumable: every batch is checkpointed under ``--work`` and a restart skips
 what is done.
 
     nice -n 10 .venv/bin/python scripts/build_kb_embeddings.py \
-        [--corpus src/huizhen/data/kb/medquad-corpus.jsonl.xz] [--work .kb-build] [--batch 64]
+        [--corpus src/huizhen/data/kb/medquad-corpus.jsonl.xz] [--work .kb-build] [--batch 32]
+
+On a busy machine run one single-threaded process per core, then assemble:
+
+    for s in 0 1; do OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python \
+        scripts/build_kb_embeddings.py --shard $s/2 & done; wait
+    .venv/bin/python scripts/build_kb_embeddings.py        # embeds leftovers, writes the output
 
 Output: ``src/huizhen/data/kb/medquad-embeddings.npz`` with ``keys`` (uint64,
 blake2b of each embedding text, sorted), ``vectors`` (int8, per-row scaled),
@@ -54,6 +60,12 @@ def main() -> int:
     ap.add_argument("--shard", default="0/1",
                     help="I/N: embed every N-th batch starting at I, so N single-threaded processes "
                          "(OMP_NUM_THREADS=1) can share the work; run once more with 0/1 to finish")
+    ap.add_argument("--partial", type=Path,
+                    default=PACKAGE_DATA / "kb" / "medquad-embeddings.partial.npz",
+                    help="vectors of an unfinished build, committed so another session can resume "
+                         "it: read at start when present, written by --export-partial")
+    ap.add_argument("--export-partial", action="store_true",
+                    help="write what is embedded so far to --partial (int8) and stop")
     args = ap.parse_args()
 
     texts = corpus_texts(args.corpus)
@@ -70,6 +82,19 @@ def main() -> int:
             for k, v in zip(z["keys"].tolist(), z["vectors"]):
                 done[int(k)] = v
     # Longest first: batches of similar length waste less padding, and the ETA errs high.
+    if args.partial.exists():
+        with np.load(args.partial) as z:
+            if str(z["stamp"]) == the_stamp:
+                vecs = z["vectors"].astype(np.float32) * z["scales"][:, None]
+                for k, v in zip(z["keys"].tolist(), vecs):
+                    done.setdefault(int(k), v)
+    if args.export_partial:
+        keys = np.array(sorted(done), dtype=np.uint64)
+        q, scales = quantize(np.stack([done[int(k)] for k in keys.tolist()]))
+        np.savez_compressed(args.partial, keys=keys, vectors=q, scales=scales,
+                            stamp=np.array(the_stamp))
+        print(f"wrote {args.partial}: {len(keys)} of {len(texts)} vectors")
+        return 0
     todo = sorted((t for t in texts if text_key(t) not in done), key=len, reverse=True)
     print(f"{len(texts)} texts, {len(texts) - len(todo)} already embedded, {len(todo)} to go",
           flush=True)
@@ -107,6 +132,7 @@ def main() -> int:
     np.savez_compressed(args.out, keys=keys_sorted, vectors=q, scales=scales,
                         stamp=np.array(the_stamp))
     print(f"wrote {args.out}: {len(keys_sorted)} vectors, stamp {the_stamp}")
+    args.partial.unlink(missing_ok=True)
     return 0
 
 
