@@ -152,3 +152,11 @@ def test_chinese_body_part_symptom_phrases() -> None:
         ("HP:0030839", True, "膝关节疼痛"), ("HP:0010741", True, "双下肢浮肿"),
         ("HP:0003401", True, "手指发麻"), ("HP:0007340", True, "双下肢无力"),
         ("HP:0002027", True, "右上腹胀痛"), ("HP:0002315", False, "头痛")]
+
+
+def test_english_word_forms_and_order() -> None:
+    p = read_text("Swollen joints, stiff neck, itchy eyes, enlarged liver, pain in the chest, "
+                  "aching muscles, no bladder or bowel incontinence.")
+    assert (p.hpo_ids(), p.hpo_ids(present=False)) == (
+        ["HP:0001386", "HP:0031179", "HP:0033841", "HP:0002240", "HP:0100749", "HP:0003326"],
+        ["HP:0000020", "HP:0002607"])

@@ -40,9 +40,17 @@ _BRIT = [("oedema", "edema"), ("oesophag", "esophag"), ("haem", "hem"), ("aemia"
          ("tachypnoea", "tachypnea"), ("hypoxaem", "hypoxem")]
 
 
+#: Adjectives folded into the noun HPO labels use ("swollen ankles" ~ "ankle swelling").
+_DERIVED = {"swollen": "swelling", "aching": "ache", "achy": "ache", "itchy": "itch",
+            "itching": "itch", "numb": "numbness", "stiff": "stiffness", "painful": "pain",
+            "tender": "tenderness", "enlarged": "enlargement"}
+
+
 def normalise_token(word: str) -> str:
     """Lower case, American spelling, singular: the form both index and text use."""
     w = word.lower().strip("'")
+    if w in _DERIVED:
+        return _DERIVED[w]
     for brit, us in _BRIT:
         if brit in w:
             w = w.replace(brit, us)
