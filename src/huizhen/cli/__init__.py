@@ -24,6 +24,7 @@ _COMMAND_MODULES: list[str] = [
     "huizhen.cli.rare",
     "huizhen.cli.demo",
     "huizhen.cli.consult",
+    "huizhen.cli.llm",
 ]
 
 
