@@ -33,6 +33,7 @@ def ids(vocab, name: str) -> list[tuple[str, str | None]]:  # type: ignore[no-un
     ("華法林", [("Warfarin", "DB00682")]),                           # traditional Chinese
     ("盐酸二甲双胍缓释片", [("Metformin", "DB00331")]),               # Chinese salt + dose form
     ("Amoxicilline", [("Amoxicillin", "DB01060")]),                 # French INN (DrugBank synonym)
+    ("medroxyprogesterone", [("Medroxyprogesterone acetate", "DB00603")]),  # listed only as a salt
     ("Augmentin", [("Amoxicillin", "DB01060"), ("Clavulanic acid", "DB00766")]),
     ("amoxicillin/clavulanate", [("Amoxicillin", "DB01060"), ("Clavulanic acid", "DB00766")]),
     ("TMP-SMX", [("Sulfamethoxazole", "DB01015"), ("Trimethoprim", "DB00440")]),

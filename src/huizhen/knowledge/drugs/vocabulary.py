@@ -54,6 +54,8 @@ _MENTION_STOP = frozenset(
      "uric acid", "bilirubin", "ferritin", "albumin", "tobacco", "ammonia", "bicarbonate",
      "triglycerides", "phosphorus"]
 )
+_SALT_SUFFIXES = ("acetate", "hydrochloride", "sodium", "sulfate", "citrate", "phosphate",
+                  "maleate", "tartrate", "mesylate", "potassium", "calcium", "bromide", "fumarate")
 _UNIT_WORDS = frozenset({"mg", "g", "mcg", "ug", "ml", "l", "iu", "unit", "units", "meq", "mmol"})
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaffA-Za-z0-9]+")
@@ -125,6 +127,11 @@ class Vocabulary:
             ids = self._ix.names.get(v)
             if ids:
                 return ids
+        if not has_cjk(key):  # DrugBank lists some drugs only as a salt: "megestrol acetate"
+            for salt in _SALT_SUFFIXES:
+                ids = self._ix.names.get(f"{key} {salt}")
+                if ids:
+                    return ids
         return ()
 
     def normalise(self, name: str) -> list[Ingredient]:
