@@ -96,7 +96,7 @@ def test_ingest_skips_bad_files_and_keeps_the_rest(tmp_path: Path) -> None:
     assert (report.added, report.updated, report.unchanged) == (8, 0, 0)
     assert sorted(Path(p).name for p, _ in report.failed) == [
         "broken.pdf", "empty.md", "latin1.txt", "locked.pdf", "medquad-bad.jsonl", "scan.tiff"]
-    assert dict((Path(p).name, m) for p, m in report.failed)["medquad-bad.jsonl"].endswith(
+    assert {Path(p).name: m for p, m in report.failed}["medquad-bad.jsonl"].endswith(
         "medquad-bad.jsonl:1: title: MedQuAD record without this field")
     assert store.integrity_errors() == []
     assert len(store.list_documents("hosp-a")) == 8
@@ -138,7 +138,7 @@ def test_init_attaches_prebuilt_vectors_and_refuses_a_foreign_stamp(tmp_path: Pa
     npz = tmp_path / "prebuilt.npz"
     np.savez(npz, keys=keys, vectors=q, scales=scales, stamp=np.array(stamp()))
 
-    import huizhen.retrieval.prebuilt as prebuilt
+    from huizhen.retrieval import prebuilt
 
     store = SQLiteStore(tmp_path / "kb.sqlite")
     original = prebuilt.PREBUILT

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from huizhen.cli.app import eval_app, kb_app
+from huizhen.store.base import KnowledgeStore
 
 KB_OPTION = typer.Option(None, "--kb", help="Knowledge base file (default: the user's, "
                          "under the huizhen data directory).")
@@ -26,8 +26,14 @@ KB_OPTION = typer.Option(None, "--kb", help="Knowledge base file (default: the u
 def _progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
     """A progress bar with ETA on stderr; silent when stderr is not a terminal."""
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -41,15 +47,15 @@ def _progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
         yield update
 
 
-def _embed(store: object, label: str = "embedding") -> int:
+def _embed(store: KnowledgeStore, label: str = "embedding") -> int:
     from huizhen.retrieval.dense import embed_missing
 
     with _progress(label) as update:
-        return embed_missing(store, progress=lambda d, t, _s: update(d, t))  # type: ignore[arg-type]
+        return embed_missing(store, progress=lambda d, t, _s: update(d, t, ""))
 
 
 @kb_app.command("init")
-def init_command(kb: Optional[Path] = KB_OPTION) -> None:
+def init_command(kb: Path | None = KB_OPTION) -> None:
     """Build the public knowledge base from the shipped MedQuAD corpus (CC BY 4.0),
     with its prebuilt embeddings. Re-running it is a no-op."""
     from huizhen.knowledge.corpus import init_default
@@ -75,9 +81,9 @@ def init_command(kb: Optional[Path] = KB_OPTION) -> None:
 def ingest_command(
     paths: list[Path] = typer.Argument(..., help="Files or folders: .md .html .txt .pdf .docx, "
                                        "MedQuAD .jsonl"),
-    tenant: Optional[str] = typer.Option(None, "--tenant", help="Hospital tenant id (default: "
+    tenant: str | None = typer.Option(None, "--tenant", help="Hospital tenant id (default: "
                                          "public)."),
-    kb: Optional[Path] = KB_OPTION,
+    kb: Path | None = KB_OPTION,
     embed: bool = typer.Option(True, "--embed/--no-embed", help="Embed new chunks after "
                                "ingesting (resumable with `kb embed`)."),
 ) -> None:
@@ -107,7 +113,7 @@ def ingest_command(
 
 
 @kb_app.command("embed")
-def embed_command(kb: Optional[Path] = KB_OPTION,
+def embed_command(kb: Path | None = KB_OPTION,
                   rebuild: bool = typer.Option(False, "--rebuild", help="Drop every vector and "
                                                "re-embed with the installed model.")) -> None:
     """Embed chunks that have no vector yet (resumes an interrupted embedding)."""
@@ -115,14 +121,14 @@ def embed_command(kb: Optional[Path] = KB_OPTION,
 
     store = open_kb(kb, must_exist=True)
     if rebuild:
-        store.clear_embeddings()  # type: ignore[attr-defined]
+        store.clear_embeddings()
     typer.echo(f"embedded {_embed(store)} chunks")
 
 
 @kb_app.command("list")
-def list_command(tenant: Optional[str] = typer.Option(None, "--tenant", help="Only this scope "
+def list_command(tenant: str | None = typer.Option(None, "--tenant", help="Only this scope "
                                                       "('public' or a tenant id)."),
-                 kb: Optional[Path] = KB_OPTION,
+                 kb: Path | None = KB_OPTION,
                  as_json: bool = typer.Option(False, "--json")) -> None:
     """List stored documents."""
     from dataclasses import asdict
@@ -141,8 +147,8 @@ def list_command(tenant: Optional[str] = typer.Option(None, "--tenant", help="On
 @kb_app.command("remove")
 def remove_command(doc_id: str = typer.Argument(..., help="Document id as `kb list` shows it "
                                                 "(a file's path for ingested files)."),
-                   tenant: Optional[str] = typer.Option(None, "--tenant"),
-                   kb: Optional[Path] = KB_OPTION) -> None:
+                   tenant: str | None = typer.Option(None, "--tenant"),
+                   kb: Path | None = KB_OPTION) -> None:
     """Remove a document with its chunks and vectors."""
     from huizhen.errors import NotFoundError
     from huizhen.retrieval import open_kb
@@ -160,12 +166,12 @@ def remove_command(doc_id: str = typer.Argument(..., help="Document id as `kb li
 @kb_app.command("search")
 def search_command(
     query: str = typer.Argument(..., help="Question or keywords, Chinese or English."),
-    tenant: Optional[str] = typer.Option(None, "--tenant"),
+    tenant: str | None = typer.Option(None, "--tenant"),
     top: int = typer.Option(5, "--top"),
     mode: str = typer.Option("hybrid", "--mode", help="lexical, dense or hybrid."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="Only documents in en or zh."),
-    source: Optional[str] = typer.Option(None, "--source", help="Only this source."),
-    kb: Optional[Path] = KB_OPTION,
+    lang: str | None = typer.Option(None, "--lang", help="Only documents in en or zh."),
+    source: str | None = typer.Option(None, "--source", help="Only this source."),
+    kb: Path | None = KB_OPTION,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Search the knowledge base: passages with document, section, snippet and source."""
@@ -189,10 +195,10 @@ def search_command(
 @eval_app.command("retrieval")
 def eval_retrieval_command(
     questions: Path = typer.Argument(..., help="jsonl: question, doc_id, pid per line."),
-    kb: Optional[Path] = KB_OPTION,
+    kb: Path | None = KB_OPTION,
     mode: str = typer.Option("hybrid", "--mode", help="lexical, dense or hybrid."),
     limit: int = typer.Option(0, "--limit", help="Only the first N questions."),
-    misses: Optional[Path] = typer.Option(None, "--misses", help="Write questions not answered "
+    misses: Path | None = typer.Option(None, "--misses", help="Write questions not answered "
                                           "at rank 1 (jsonl) here."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -205,7 +211,7 @@ def eval_retrieval_command(
         qs = qs[:limit]
     store = open_kb(kb, must_exist=True)
     with _progress(f"eval {mode}") as update:
-        outcomes = run(store, qs, mode, progress=lambda d, t: update(d, t))
+        outcomes = run(store, qs, mode, progress=lambda d, t: update(d, t, ""))
     figures = metrics(outcomes)
     if misses:
         with misses.open("w", encoding="utf-8") as fh:

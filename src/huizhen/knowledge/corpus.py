@@ -44,7 +44,7 @@ def medquad_document(record: dict[str, object], scope: str = PUBLIC, where: str 
     raw_sections = record["sections"]
     if not isinstance(raw_sections, list):
         raise InputError("must be a list", source=where, field="sections", value=type(raw_sections).__name__)
-    sections = []
+    sections: list[Section] = []
     for s in raw_sections:
         if not isinstance(s, dict) or "text" not in s or "qtype" not in s:
             raise InputError("each section needs pid, qtype and text", source=where,
@@ -149,9 +149,9 @@ def parse_markdown(path: Path, text: str) -> tuple[str, list[Section]]:
 class _HTMLText(HTMLParser):
     """Headings and text blocks of an HTML page; scripts, styles and navigation dropped."""
 
-    SKIP = {"script", "style", "nav", "header", "footer", "noscript", "template", "svg"}
-    BLOCK = {"p", "div", "li", "tr", "br", "section", "article", "table", "ul", "ol", "dd", "dt",
-             "blockquote", "pre", "td", "th"}
+    SKIP = frozenset({"script", "style", "nav", "header", "footer", "noscript", "template", "svg"})
+    BLOCK = frozenset({"p", "div", "li", "tr", "br", "section", "article", "table", "ul", "ol", "dd", "dt",
+             "blockquote", "pre", "td", "th"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -14,8 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 
-import numpy as np
-
 from huizhen.errors import KnowledgeError
 from huizhen.retrieval.embedding import Embedder, default_embedder, quantize, stamp
 from huizhen.retrieval.lexical import mask, top_k

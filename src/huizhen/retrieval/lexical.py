@@ -64,7 +64,7 @@ def build_index(store: KnowledgeStore, weights: tuple[float, float, float] = WEI
     lengths = np.zeros((3, n), dtype=np.float32)
     for i, row in enumerate(rows):
         for f in range(3):
-            words = row[1 + f].split()
+            words = str(row[1 + f]).split()
             lengths[f, i] = len(words)
             c = Counter(words)
             fields[f].append(c)

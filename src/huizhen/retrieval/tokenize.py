@@ -29,17 +29,8 @@ _RUNS = re.compile(rf"([{_CJK}]+)|([0-9A-Za-z\u00c0-\u024f]+(?:['’][A-Za-z]+)?
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 
 #: Function words that carry no topic: dropped from documents and queries alike.
-STOP_WORDS = frozenset("""
-a about above after again against all am an and any are aren't as at be because been before
-being below between both but by can could did do does doing down during each few for from
-further had has have having he her here hers herself him himself his how i if in into is it
-it's its itself let's me more most my myself no nor not of off on once only or other ought our
-ours ourselves out over own same she should so some such than that the their theirs them
-themselves then there these they this those through to too under until up very was we were
-what when where which while who whom why will with would you your yours yourself yourselves
-also may might must shall s t can't don't doesn't isn't wasn't get gets got
-""".split())
-_ZH_STOP = frozenset("的 了 和 是 在 有 与 及 或 等 吗 呢 吧 啊 什么 怎么 怎样 如何 哪些 为什么 一个 这 那 其 之 也 就 都 而".split())
+STOP_WORDS = frozenset(["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "it's", "its", "itself", "let's", "me", "more", "most", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "also", "may", "might", "must", "shall", "s", "t", "can't", "don't", "doesn't", "isn't", "wasn't", "get", "gets", "got"])
+_ZH_STOP = frozenset(["的", "了", "和", "是", "在", "有", "与", "及", "或", "等", "吗", "呢", "吧", "啊", "什么", "怎么", "怎样", "如何", "哪些", "为什么", "一个", "这", "那", "其", "之", "也", "就", "都", "而"])
 
 _stemmer = snowballstemmer.stemmer("english")
 _lock = threading.Lock()

@@ -91,6 +91,9 @@ class KnowledgeStore(Protocol):
     def put_embeddings(self, rows: Sequence[tuple[int, np.ndarray, float]]) -> None:
         """Store int8 vectors with their scale, keyed by chunk id."""
 
+    def clear_embeddings(self) -> None:
+        """Drop every vector and the embedding stamp (before re-embedding)."""
+
     def vectors(self) -> VectorSet:
         """Every stored vector, for exact (numpy) dense search."""
 
