@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED_DRUGS = REPO.parent / "shared" / "data" / "drugs"
 TABLES = ["interactions.csv.gz", "classes_ansm.csv.gz", "classes_onc.csv.gz", "non_interruptive.csv.gz", "classes.csv",
           "renal.csv", "age.csv", "pregnancy.csv", "conditions.csv", "max_dose.csv",
-          "allergy_cross.csv", "allergy_terms.csv", "zh_names.csv", "names.csv"]
+          "dose_frequency.csv", "allergy_cross.csv", "allergy_terms.csv", "zh_names.csv", "names.csv"]
 
 
 def rows(name: str) -> list[dict[str, str]]:

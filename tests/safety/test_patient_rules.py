@@ -102,3 +102,11 @@ def test_dose_above_maximum_and_impossible_doses() -> None:
         ("metformin", "major", "unit 'furlong' is not a dose unit")]
     ok = Medication("metformin", dose_value=500, dose_unit="mg", per_day=2)
     assert kinds(check(Patient(medications=[ok])), "dose") == []
+
+
+def test_daily_methotrexate_is_a_frequency_error() -> None:
+    daily = Medication("methotrexate", dose_value=7.5, dose_unit="mg", frequency="qd", per_day=1)
+    weekly = Medication("methotrexate", dose_value=15, dose_unit="mg", frequency="weekly", per_day=1 / 7)
+    assert kinds(check(Patient(medications=[daily])), "dose") == [
+        ("methotrexate", "major", "1 doses a day (qd)")]
+    assert kinds(check(Patient(medications=[weekly])), "dose") == []

@@ -61,6 +61,13 @@ def check_doses(drugs: list[Drug], patient: Patient, pack: DrugPack) -> list[Ale
                 effect="impossible dose", management="Correct the dose or unit before ordering.",
                 source=DOSE_SOURCE))
             continue
+        per_day = drug.med.per_day
+        if per_day is not None:
+            for ing, rule in rules_for(drug, pack.dose_frequency, pack):
+                if per_day > float(rule.data["max_per_day"]):
+                    alerts.append(alert_from("dose", drug, ing, rule,
+                                             f"{per_day:g} doses a day ({drug.med.frequency or 'as written'})",
+                                             pack, effect="dosing frequency error"))
         daily = mg_per_day(drug)
         if daily is None:
             continue

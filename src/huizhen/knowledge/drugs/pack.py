@@ -26,7 +26,7 @@ from huizhen.knowledge.drugs.normalise import fold
 from huizhen.knowledge.drugs.vocabulary import DRUG_DATA, Vocabulary, load_vocabulary
 from huizhen.paths import cache_dir
 
-_PACK_FORMAT = 1  # bump when DrugPack's fields change
+_PACK_FORMAT = 2  # bump when DrugPack's fields change
 LEVELS = ("contraindicated", "major", "moderate", "minor")
 RANK = {lv: 4 - i for i, lv in enumerate(LEVELS)}  # contraindicated=4 ... minor=1
 
@@ -71,6 +71,7 @@ class DrugPack:
     pregnancy: dict[str, list[DrugRule]]
     conditions: dict[str, list[DrugRule]]
     max_dose: dict[str, list[DrugRule]]
+    dose_frequency: dict[str, list[DrugRule]]
     allergy_cross: dict[str, list[DrugRule]]  # allergen key -> rules (target = drug key)
     allergy_terms: dict[str, str]  # folded term -> class key
     duplicate_classes: frozenset[str]
@@ -240,6 +241,7 @@ def _read_pack(vocab: Vocabulary) -> DrugPack:
         pregnancy=_drug_rules(vocab, "pregnancy.csv", ("state", "from_week")),
         conditions=_drug_rules(vocab, "conditions.csv", ("condition", "icd10", "snomed", "hpo")),
         max_dose=_drug_rules(vocab, "max_dose.csv", ("max_mg_per_day", "population", "note")),
+        dose_frequency=_drug_rules(vocab, "dose_frequency.csv", ("max_per_day",)),
         allergy_cross=allergy,
         allergy_terms=terms,
         duplicate_classes=frozenset(f"class:{c}" for c in meta["duplicate_classes"]),
