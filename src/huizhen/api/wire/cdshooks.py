@@ -25,7 +25,9 @@ class Coding(_Spec):
     display: str | None = Field(default=None, max_length=1024)
 
 
-class FhirAuthorization(_Spec):
+class FhirAuthorization(BaseModel):
+    model_config = ConfigDict(extra="allow")  # later spec versions add fields (e.g. patient)
+
     access_token: str
     token_type: Literal["Bearer"]
     expires_in: int
