@@ -34,7 +34,7 @@ def test_every_row_has_a_source(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["interactions.csv.gz", "renal.csv", "age.csv", "pregnancy.csv",
-                                  "conditions.csv", "allergy_cross.csv"])
+                                  "conditions.csv", "allergy_cross.csv", "dose_frequency.csv"])
 def test_levels_are_tiers(name: str) -> None:
     assert {r["level"] for r in rows(name)} <= set(LEVELS)
 
