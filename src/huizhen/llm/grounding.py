@@ -106,14 +106,19 @@ class GroundingReport:
         return join_sentences(out)
 
 
+def _wide(ch: str) -> bool:
+    """A Han character or full-width punctuation: no space is put next to it."""
+    return bool(ch) and (has_cjk(ch) or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+
+
 def join_sentences(parts: list[str]) -> str:
+    """Sentences joined as written: a space between English ones, none after Chinese ones."""
     text = ""
     for p in parts:
         p = p.strip()
         if not p:
             continue
-        if text and not (has_cjk(text[-1]) or text[-1] in "。！？；】]") or (
-                text and not has_cjk(p[:1]) and not has_cjk(text[-1:])):
+        if text and not (_wide(text[-1]) or _wide(p[0])):
             text += " "
         text += p
     return text
@@ -267,8 +272,10 @@ def support(claim: str, passages: list[str]) -> tuple[bool, float, str, list[str
     extra_drugs = sorted(_drugs(claim) - _drugs(joined))
     if extra_drugs:
         return False, coverage, "drug not named in the cited passage: " + ", ".join(extra_drugs), missing
-    every = set(tokens(claim))
-    best = max(_clauses(joined), key=lambda c: len(every & _terms(c)), default="")
+    every, content = set(tokens(claim)), set(words)
+    # the clause sharing most content words (then most words) is the one the claim restates
+    best = max(_clauses(joined), key=lambda c: (len(content & _terms(c)), len(every & _terms(c))),
+               default="")
     if _negated(claim) != _negated(best):
         return False, coverage, "negation differs from the cited passage", missing
     if _absolute(claim) and not _absolute(joined):

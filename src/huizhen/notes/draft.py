@@ -134,7 +134,8 @@ class NoteDraft:
                 out += [f"- {b}" for b in body] or ["- not recorded"]
             if self.lang != "zh":
                 out.append("")
-        out.append("")
+        if out[-1] != "":
+            out.append("")
         out.append("医生签名：＿＿＿＿＿＿  日期：＿＿＿＿＿＿" if self.lang == "zh"
                    else "Doctor's signature: ____________  Date: ____________")
         return "\n".join(out).rstrip() + "\n"
