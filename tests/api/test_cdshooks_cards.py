@@ -49,6 +49,13 @@ ALLERGY_CARD = {
 }
 
 
+def _pack_version() -> str:
+    """The installed drug pack's release (it is bumped as the pack grows)."""
+    from huizhen.safety.checker import get_pack
+
+    return str(get_pack().version)
+
+
 def _interaction_notes() -> str:
     """The interaction's supporting sources as the drug pack lists them today (the pack
     grows; the card must carry whatever it says)."""
@@ -113,7 +120,7 @@ def test_order_sign_answers_the_recorded_request_with_cards(http: httpx.Client, 
     assert event["action"] == "cds-hook:order-sign"
     assert event["service"] == "huizhen-order-sign"
     assert event["actor"] == "https://ehr.hospital-a.example/"
-    assert event["knowledge"] == {"huizhen": "0.1.0", "drugs": "2026.11.1"}
+    assert event["knowledge"] == {"huizhen": "0.1.0", "drugs": _pack_version()}
     assert event["patient"].startswith("hmac-sha256:") and "1288992" not in event["patient"]
     assert event["input_hash"].startswith("sha256:")
     assert event["shown"] == [

@@ -7,6 +7,13 @@ from typing import Any
 import httpx
 
 
+def _pack_version() -> str:
+    """The installed drug pack's release (it is bumped as the pack grows)."""
+    from huizhen.safety.checker import get_pack
+
+    return str(get_pack().version)
+
+
 def _bundle(example: Any) -> dict[str, Any]:
     prefetch = example("order-sign.json")["prefetch"]
     return {"resourceType": "Bundle", "type": "collection",
@@ -41,7 +48,7 @@ def test_medication_check_returns_the_safety_report_with_alert_ids(
         "suggestions": {"Zorblaxin 10 mg": report["suggestions"]["Zorblaxin 10 mg"]},
         "checked": {"Warfarin Sodium 5 MG Oral Tablet": ["Warfarin"],
                     "aspirin 100 mg qd": ["Acetylsalicylic acid"]},
-        "knowledge_version": "2026.11.1", "local_rules": None,
+        "knowledge_version": _pack_version(), "local_rules": None,
     }
     [event] = http.get("/v1/audit/events", headers=key).json()
     assert event["action"] == "medication-check"
