@@ -41,7 +41,8 @@ def _read(source: str | Path) -> tuple[str, str, bool]:
             raise UnsupportedFormatError("not UTF-8 text", source=str(path), field="byte",
                                          value=err.start) from None
     text = str(source)
-    if re.fullmatch(r"\S+\.(?:json|ya?ml|txt|ndjson|xml)", text.strip(), re.IGNORECASE):
+    if "\n" not in text and re.fullmatch(r"\S+\.(?:json|ya?ml|txt|ndjson|xml)", text.strip(),
+                                          re.IGNORECASE):
         raise InputError("no such file", source=text.strip())  # a mistyped path, not a note
     return text, "text", False
 
