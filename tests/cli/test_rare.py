@@ -119,3 +119,26 @@ def test_demo(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["demo", "--top", "1"], capsys)
     assert code == 0
     assert "OMIM:614959" in out
+
+
+def test_rare_hpo_dir_option_and_env(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another release folder, by option or by HUIZHEN_HPO_DIR: results name its release."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "hpo_fixture", REPO / "tests" / "knowledge" / "hpo_fixture.py")
+    assert spec and spec.loader
+    fixture = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixture)
+    release = fixture.write_release(tmp_path / "hpo")
+    case = tmp_path / "case.txt"
+    case.write_text("Small head\n- Short limb\n")
+    code, out, err = run(["rare", str(case), "--json", "--hpo-dir", str(release)], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["hpo_release"], data["n_diseases"]) == ("2099-01-01", 3)
+    assert [r["id"] for r in data["results"]] == ["OMIM:100002", "ORPHA:300", "OMIM:100001"]
+    monkeypatch.setenv("HUIZHEN_HPO_DIR", str(release))
+    code, out, _ = run(["rare", str(case), "--json", "--top", "1"], capsys)
+    assert code == 0 and json.loads(out)["hpo_release"] == "2099-01-01"

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from huizhen.knowledge.annotations import Annotations, load_annotations
-from huizhen.knowledge.hpo import Ontology, load_hpo
+from huizhen.knowledge.hpo import Ontology, default_hpo_dir, load_hpo
 from huizhen.patient.model import Patient, Sex
 from huizhen.reasoning.rare_model import RareModel, load_model
 from huizhen.reasoning.rare_onset import iso_years, onset_lr, onset_term_years
@@ -385,11 +385,12 @@ _RANKERS: dict[str, RareRanker] = {}
 
 
 def load_ranker(hpo_dir: Path | str | None = None) -> RareRanker:
-    """A ranker over the release in ``hpo_dir`` (default: the installed one), cached."""
-    key = str(hpo_dir or "")
+    """A ranker over the release in ``hpo_dir`` (default: ``HUIZHEN_HPO_DIR``, else the
+    installed one), cached per release folder."""
+    path = default_hpo_dir(hpo_dir)
+    key = str(path.resolve())
     if key not in _RANKERS:
-        _RANKERS[key] = RareRanker(load_hpo(hpo_dir), load_annotations(hpo_dir),
-                                   load_model(hpo_dir))
+        _RANKERS[key] = RareRanker(load_hpo(path), load_annotations(path), load_model(path))
     return _RANKERS[key]
 
 
