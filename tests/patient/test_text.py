@@ -160,3 +160,13 @@ def test_english_word_forms_and_order() -> None:
     assert (p.hpo_ids(), p.hpo_ids(present=False)) == (
         ["HP:0001386", "HP:0031179", "HP:0033841", "HP:0002240", "HP:0100749", "HP:0003326"],
         ["HP:0000020", "HP:0002607"])
+
+
+@pytest.mark.parametrize(("text", "present", "excluded"), [
+    ("ROS: no fever, no cough. Headache: yes.", ["HP:0002315"], ["HP:0001945", "HP:0012735"]),
+    ("Fever: no. Cough: yes. Rash - denies.", ["HP:0012735"], ["HP:0001945", "HP:0000988"]),
+    ("发热：无。咳嗽：有。查体：无水肿。", ["HP:0012735"], ["HP:0001945", "HP:0000969"]),
+])
+def test_review_of_systems_answers(text: str, present: list[str], excluded: list[str]) -> None:
+    p = read_text(text)
+    assert (p.hpo_ids(present=True), p.hpo_ids(present=False)) == (present, excluded)

@@ -146,6 +146,15 @@ for _lang, _rules, _pseudo, _terms, _mk in (("en", _EN, _EN_PSEUDO, _EN_TERM, _e
         _RULES.append((_lang, _cat, "term", _mk(_terms[_cat])))
 
 
+# Review-of-systems answers: "Fever: no.", "Chest pain - denies,", 发热：无。 — a
+# post-negation only when the answer closes the clause ("ROS: no fever" is a pre-cue).
+_RULES.append(("en", NEGATED, "post", re.compile(
+    r"[:\-–]\s*(?:no|none|negative|neg|absent|denies|denied|nil)(?=\s*(?:[,.;\n]|$))|"
+    r"\((?:-|neg|negative)\)", re.IGNORECASE)))
+_RULES.append(("zh", NEGATED, "post", re.compile(
+    r"[：:]\s*(?:无|否|阴性|没有|未见)(?=\s*(?:[，,。；;\n]|$))")))
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence: split at 。！？；;\\n and a full stop before a space."""
     out, start = [], 0
