@@ -86,7 +86,10 @@ def test_chinese_note_consult_whole_answer(http: httpx.Client, api_keys: dict[st
     assert [d["id"] for d in report["differential"][:2]] == ["ddxplus:Bronchitis",
                                                               "ddxplus:Pneumonia"]
     assert [d["name_zh"] for d in report["differential"][:2]] == ["支气管炎", "肺炎"]
-    assert _no_ids(report["alerts"]) == [{
+    alerts = _no_ids(report["alerts"])
+    # The pair, and whatever else the safety engine finds for a 68-year-old (Beers criteria).
+    assert {a["type"] for a in alerts} <= {"interaction", "age", "renal", "duplicate"}
+    assert [a for a in alerts if a["type"] == "interaction"] == [{
         "type": "interaction", "severity": "major", "interrupt": True,
         "drugs": ["华法林", "布洛芬 400mg tid"], "message": "华法林 + 布洛芬 400mg tid: bleeding",
         "trigger": "布洛芬 400mg tid",
@@ -136,9 +139,9 @@ def test_form_case_with_a_dangerous_pair(http: httpx.Client, api_keys: dict[str,
         "medications": ["warfarin 5 mg qd"], "allergies": [], "derived": {"age_years": 70.0},
         "unparsed": [],
     }
-    [alert] = _no_ids(out["report"]["alerts"])
-    assert (alert["type"], alert["severity"], alert["drugs"]) == (
-        "interaction", "major", ["warfarin 5 mg qd", "ibuprofen 400 mg tid"])
+    pairs = [(a["type"], a["severity"], a["drugs"]) for a in _no_ids(out["report"]["alerts"])
+             if a["type"] == "interaction"]
+    assert pairs == [("interaction", "major", ["warfarin 5 mg qd", "ibuprofen 400 mg tid"])]
 
 
 @pytest.mark.parametrize(("path", "kind", "patient_id"), [
@@ -216,7 +219,7 @@ def test_consult_is_audited_and_decisions_come_back_as_feedback(
     assert event["id"] == out["audit_event"]
     assert event["actor"] == "api-key:his" and event["patient"].startswith("hmac-sha256:")
     assert event["knowledge"]["drugs"] == out["report"]["knowledge"]["drugs"]
-    alert_id = out["report"]["alerts"][0]["alert_id"]
+    [alert_id] = [a["alert_id"] for a in out["report"]["alerts"] if a["type"] == "interaction"]
     assert {"alert_id": alert_id, "alert_type": "interaction", "severity": "major"} in event["shown"]
     assert [s["differential"] for s in event["shown"] if "differential" in s] == [
         d["id"] for d in out["report"]["differential"]]
@@ -231,7 +234,8 @@ def test_consult_is_audited_and_decisions_come_back_as_feedback(
     ]
     for body in sent:
         assert http.post("/v1/feedback", json=body, headers=h).json() == {"recorded": True}
-    rates = http.get("/v1/audit/override-rates", headers=h).json()
+    rates = [r for r in http.get("/v1/audit/override-rates", headers=h).json()
+             if r["alert_type"] in ("differential", "interaction")]
     assert rates == [
         {"alert_type": "differential", "shown": 1, "accepted": 1, "overridden": 0,
          "override_rate": 0.0, "reasons": {}},

@@ -28,7 +28,7 @@
       none: "无", unparsed: "未能识别的内容（请核对）：",
       evidenceFor: "支持", evidenceAgainst: "不支持", evidence: "依据", engines: "引擎",
       engine: {common: "常见病模型", rare: "罕见病表型引擎"}, cannotMiss: "不可漏诊",
-      noDdx: "暂无鉴别诊断：请补充症状或回答下面的问题。", yes: "是", no: "否", answer: "回答",
+      moreDx: "其余 {n} 个可能性低于 1% 的诊断", noDdx: "暂无鉴别诊断：请补充症状或回答下面的问题。", yes: "是", no: "否", answer: "回答",
       redFlag: "危险信号", about: "排查", answered: "已回答", removeAnswer: "删除回答",
       noQuestions: "没有需要追问的问题。", noAlerts: "未发现用药风险。",
       unchecked: "未能检查的药物：", management: "处理建议", source: "来源", severity: "严重程度",
@@ -77,7 +77,7 @@
       derived: "Derived", none: "none", unparsed: "Not understood (please check):",
       evidenceFor: "For", evidenceAgainst: "Against", evidence: "Evidence", engines: "Engine",
       engine: {common: "common-disease model", rare: "rare-disease phenotype engine"},
-      cannotMiss: "cannot miss", noDdx: "No differential yet: add findings or answer the questions below.",
+      cannotMiss: "cannot miss", moreDx: "{n} more diagnoses under 1%", noDdx: "No differential yet: add findings or answer the questions below.",
       yes: "Yes", no: "No", answer: "Answer", redFlag: "red flag", about: "rules in/out",
       answered: "Answered", removeAnswer: "Remove answer", noQuestions: "No further questions.",
       noAlerts: "No medication risk found.", unchecked: "Drugs that could not be checked: ",
@@ -338,7 +338,13 @@
     un.hidden = !i.unparsed.length;
     un.replaceChildren(el("strong", {text: t("unparsed")}), list(i.unparsed));
 
-    fill("ddx", ...(r.differential.length ? r.differential.map(renderDx) : [el("li", {class: "muted", text: t("noDdx")})]));
+    // Likely diagnoses in full; the long tail (under 1%) folded, still one click away.
+    const shown = r.differential.filter((d, k) => k < 3 || d.probability >= 0.01 || d.cannot_miss).length;
+    const items = r.differential.map(renderDx);
+    fill("ddx", ...(items.length ? items.slice(0, shown) : [el("li", {class: "muted", text: t("noDdx")})]));
+    $("ddx-more").hidden = items.length <= shown;
+    $("ddx-more-label").textContent = t("moreDx", {n: items.length - shown});
+    fill("ddx-rest", el("ol", {class: "ddx", start: String(shown + 1)}, ...items.slice(shown)));
     fill("ddx-names", ...r.differential.map((d) => el("option", {value: dxName(d)})));
     fill("answered", ...data.answers.map(renderAnswered));
     $("answered").setAttribute("aria-label", t("answered"));
