@@ -24,6 +24,10 @@ MODES = ("lexical", "dense", "hybrid")
 #: How deep each list goes before fusion.
 CANDIDATES = 50
 SNIPPET_CHARS = 240
+#: RRF weights of (lexical, dense). Measured on MedQuAD dev questions over the
+#: documents embedded so far: equal weights lost to lexical alone (MRR@10 0.901
+#: vs 0.918); dense at half weight edged ahead (0.921, recall@5 0.983 vs 0.978).
+FUSION_WEIGHTS = (1.0, 0.5)
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 _open: dict[str, KnowledgeStore] = {}
@@ -122,7 +126,7 @@ def ranked_ids(store: KnowledgeStore, query: str, filters: Filters, mode: str,
     lex = lexical_search(store, query, filters, depth)
     if not dense_ready(store, filters):
         return lex
-    return rrf([lex, dense_search(store, query, filters, depth)])
+    return rrf([lex, dense_search(store, query, filters, depth)], weights=FUSION_WEIGHTS)
 
 
 def dense_ready(store: KnowledgeStore, filters: Filters) -> bool:
