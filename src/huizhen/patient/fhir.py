@@ -30,6 +30,17 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from huizhen.errors import InputError, UnsupportedFormatError
 from huizhen.patient import measures
+from huizhen.patient.fhir_codes import (
+    ACTIVE,
+    GESTATIONAL_AGE,
+    KNOWN_OTHER,
+    PERIOD_PER_DAY,
+    PREGNANCY_STATUS,
+    PREGNANT_SNOMED,
+    REQUIRED,
+    SYSTEMS,
+    UCUM,
+)
 from huizhen.patient.model import (
     Allergy,
     Code,
@@ -48,59 +59,6 @@ SUPPORTED = ("Patient", "Condition", "Observation", "MedicationRequest", "Medica
              "AllergyIntolerance", "Medication")
 BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "document", "message",
                 "transaction-response", "batch-response", "history"}
-
-#: Code system URI -> huizhen code system (https://terminology.hl7.org/external_terminologies.html).
-SYSTEMS: dict[str, CodeSystem] = {
-    "http://snomed.info/sct": CodeSystem.SNOMED,
-    "http://loinc.org": CodeSystem.LOINC,
-    "http://hl7.org/fhir/sid/icd-10": CodeSystem.ICD10,
-    "http://hl7.org/fhir/sid/icd-10-cm": CodeSystem.ICD10,
-    "http://www.nlm.nih.gov/research/umls/rxnorm": CodeSystem.RXNORM,
-    "http://www.whocc.no/atc": CodeSystem.ATC,
-    "http://purl.obolibrary.org/obo/hp.owl": CodeSystem.HPO,
-    "http://human-phenotype-ontology.org": CodeSystem.HPO,
-    "https://hpo.jax.org": CodeSystem.HPO,
-    "https://omim.org": CodeSystem.OMIM,
-    "http://www.orpha.net": CodeSystem.ORPHA,
-    "http://www.drugbank.ca": CodeSystem.DRUGBANK,
-    "https://go.drugbank.com": CodeSystem.DRUGBANK,
-}
-#: Code systems we recognise but do not map to a huizhen system (kept as text).
-KNOWN_OTHER = {"http://hl7.org/fhir/sid/ndc", "http://unitsofmeasure.org",
-               "http://terminology.hl7.org/CodeSystem/data-absent-reason"}
-UCUM = "http://unitsofmeasure.org"
-
-#: Required (binding strength "required") value sets of FHIR R4.
-REQUIRED: dict[str, set[str]] = {
-    "gender": {"male", "female", "other", "unknown"},
-    "observation.status": {"registered", "preliminary", "final", "amended", "corrected",
-                           "cancelled", "entered-in-error", "unknown"},
-    "condition.clinical": {"active", "recurrence", "relapse", "inactive", "remission", "resolved"},
-    "condition.verification": {"unconfirmed", "provisional", "differential", "confirmed",
-                               "refuted", "entered-in-error"},
-    "medicationrequest.status": {"active", "on-hold", "cancelled", "completed",
-                                 "entered-in-error", "stopped", "draft", "unknown"},
-    "medicationrequest.intent": {"proposal", "plan", "order", "original-order", "reflex-order",
-                                 "filler-order", "instance-order", "option"},
-    "medicationstatement.status": {"active", "completed", "entered-in-error", "intended",
-                                   "stopped", "on-hold", "unknown", "not-taken"},
-    "allergy.clinical": {"active", "inactive", "resolved"},
-    "allergy.verification": {"unconfirmed", "confirmed", "refuted", "entered-in-error"},
-    "allergy.criticality": {"low", "high", "unable-to-assess"},
-    "allergy.category": {"food", "medication", "environment", "biologic"},
-    "allergy.severity": {"mild", "moderate", "severe"},
-    "allergy.type": {"allergy", "intolerance"},
-}
-#: Pregnancy in FHIR: Condition "Pregnant" (77386006) or "Normal pregnancy" (72892002);
-#: Observation "Pregnancy status" (LOINC 82810-3, 11449-6) valued 77386006 / 60001007
-#: (not pregnant); gestational age (LOINC 49051-6, 11884-4, 18185-9) in wk or d.
-_PREGNANT_SNOMED = {"77386006", "72892002"}
-_PREGNANCY_STATUS = {"82810-3", "11449-6"}
-_GESTATIONAL_AGE = {"49051-6", "11884-4", "18185-9"}
-_ACTIVE = {"active", "recurrence", "relapse"}
-_PERIOD_PER_DAY = {"s": 86400.0, "min": 1440.0, "h": 24.0, "d": 1.0, "wk": 1 / 7, "mo": 1 / 30,
-                   "a": 1 / 365}
-
 
 @dataclass
 class BundleStats:
@@ -198,8 +156,8 @@ def _condition(ctx: _Ctx, r: dict[str, Any], p: Patient) -> None:
     span = Span(pointer=ctx.pointer, text=label)
     p.conditions.append(Condition(label=label or (code.display if code else "") or "",
                                   code=code, status=status, onset=onset, source=span))
-    if status in _ACTIVE and any(
-            (c.system is CodeSystem.SNOMED and c.code in _PREGNANT_SNOMED)
+    if status in ACTIVE and any(
+            (c.system is CodeSystem.SNOMED and c.code in PREGNANT_SNOMED)
             or (c.system is CodeSystem.ICD10 and c.code.upper().startswith(("Z33", "Z34")))
             for c in codes):
         p.pregnant = True
@@ -246,13 +204,13 @@ def _observation(ctx: _Ctx, r: dict[str, Any], p: Patient) -> None:
     time = r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start") \
         or r.get("issued")
     interp = _status_code((r.get("interpretation") or [None])[0])
-    if loinc in _PREGNANCY_STATUS:
+    if loinc in PREGNANCY_STATUS:
         status = {c.get("code") for c in (r.get("valueCodeableConcept") or {}).get("coding", [])}
         if "77386006" in status:
             p.pregnant = True
         elif "60001007" in status:
             p.pregnant = False
-    if loinc in _GESTATIONAL_AGE and "valueQuantity" in r:
+    if loinc in GESTATIONAL_AGE and "valueQuantity" in r:
         q = r["valueQuantity"]
         unit = q.get("code") or q.get("unit")
         weeks = float(q.get("value", -1)) / (7.0 if unit == "d" else 1.0)
@@ -321,12 +279,12 @@ def _dosage(ctx: _Ctx, d: dict[str, Any], field: str, med: Medication) -> None:
     if d.get("route"):
         med.route = d["route"].get("text") or _display(d["route"])
     rep = (d.get("timing") or {}).get("repeat") or {}
-    if rep.get("frequency") and rep.get("period") and rep.get("periodUnit") in _PERIOD_PER_DAY:
+    if rep.get("frequency") and rep.get("period") and rep.get("periodUnit") in PERIOD_PER_DAY:
         if float(rep["period"]) <= 0:
             raise ctx.error("non-positive dosing period", f"{field}.timing.repeat.period",
                             rep["period"])
         med.per_day = float(rep["frequency"]) / float(rep["period"]) * \
-            _PERIOD_PER_DAY[rep["periodUnit"]]
+            PERIOD_PER_DAY[rep["periodUnit"]]
         med.frequency = f"{rep['frequency']}/{rep['period']}{rep['periodUnit']}"
     code = ((d.get("timing") or {}).get("code") or {})
     med.frequency = code.get("text") or _display(code) or med.frequency

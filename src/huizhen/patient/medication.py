@@ -47,7 +47,7 @@ def per_day(frequency: str) -> float | None:
 
 _FREQ_RX = re.compile(
     "|".join(sorted((re.escape(k) if re.search(r"[\u4e00-\u9fff]", k) else rf"\b{re.escape(k)}\b"
-                     for k in FREQUENCIES), key=len, reverse=True)) + r"|\bq\d+h\b", re.I)
+                     for k in FREQUENCIES), key=len, reverse=True)) + r"|\bq\d+h\b", re.IGNORECASE)
 
 
 def dose_in(text: str) -> tuple[float | None, str | None, str | None, float | None]:

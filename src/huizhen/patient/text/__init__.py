@@ -47,17 +47,17 @@ _AGE_ZH = re.compile(r"(男|女)(?:性|孩|童|婴|患者|患儿)?\s*[，,、\s]
 _PREG = re.compile(r"\bpregnant\b|\bpregnancy\b|\b(?:G\d+P\d+)\b.{0,20}?\b(\d{1,2})\s*(?:weeks?|/40)|"
                    r"妊娠|怀孕|孕\s*(\d{1,2})\s*周|孕期", re.IGNORECASE)
 _LACT = re.compile(r"\bbreast-?feeding\b|\blactating\b|\bnursing mother\b|哺乳期|哺乳中|母乳喂养中",
-                   re.I)
+                   re.IGNORECASE)
 _ALLERGY_EN = re.compile(r"\ballerg(?:y|ies|ic)\b", re.IGNORECASE)
 _ALLERGY_EN_LIST = re.compile(r"\b(?:allergic to|allergy to|allergies to|allergies:|"
-                              r"allergic reactions? to)\s+([^.;\n]+)", re.I)
-_ALLERGY_EN_ONE = re.compile(r"\b([A-Za-z][A-Za-z\-]{2,30})\s+allerg(?:y|ies)\b", re.I)
+                              r"allergic reactions? to)\s+([^.;\n]+)", re.IGNORECASE)
+_ALLERGY_EN_ONE = re.compile(r"\b([A-Za-z][A-Za-z\-]{2,30})\s+allerg(?:y|ies)\b", re.IGNORECASE)
 _NOT_SUBSTANCE = {"no", "known", "drug", "drugs", "food", "foods", "medication", "medications",
                   "seasonal", "nkda", "nka", "none", "any", "other", "multiple"}
 _STOPPED = re.compile(r"\b(?:stopped|discontinued|d/c'?d|ceased|came off|off)\b|停用|已停|停服|停药",
-                      re.I)
+                      re.IGNORECASE)
 _PROPOSED = re.compile(r"\b(?:start|begin|commence|initiate|prescribe|plan|will give|consider|"
-                       r"recommend|add)\b|给予|予以|拟|计划|建议|加用|处理[:：]", re.I)
+                       r"recommend|add)\b|给予|予以|拟|计划|建议|加用|处理[:：]", re.IGNORECASE)
 _ALLERGY_ZH = re.compile(r"(?:对)?([\u4e00-\u9fffA-Za-z]{2,10}?)(?:类)?(?:药物)?过敏")
 
 
@@ -228,7 +228,7 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
 
 
 _CLAUSE = re.compile(r"[^。！？!?；;\n，,]+")
-_MEANINGFUL = re.compile(r"[A-Za-z]{3,}.*[A-Za-z]{3,}|[\u3400-\u9fff]{4,}", re.S)
+_MEANINGFUL = re.compile(r"[A-Za-z]{3,}.*[A-Za-z]{3,}|[\u3400-\u9fff]{4,}", re.DOTALL)
 
 
 def _list_unread(text: str, p: Patient) -> None:

@@ -25,8 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from huizhen.patient.text.zh_compose import compositions
 from huizhen.paths import PACKAGE_DATA
+from huizhen.patient.text.zh_compose import compositions
 
 SUPPLEMENT = PACKAGE_DATA / "intake" / "lexicon.tsv"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
