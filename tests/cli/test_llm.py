@@ -80,10 +80,20 @@ def test_ask_kb_with_a_model_prints_the_checked_answer_and_its_sources(
                        f"[1] Gout › Symptoms (gout.md) — {(kb.parent / 'gout.md').as_uri()}\n")
         assert err == "note: 1 sentence(s) removed: not supported by the passage they cite (see sentences)\n"
         fake.push("Gout causes pain [1].")
-        code, out, _ = _run(["ask-kb", "symptoms of gout", "--kb", str(kb), "--top", "1", "--json"], capsys)
+        audit = kb.parent / "audit.db"
+        code, out, _ = _run(["ask-kb", "symptoms of gout", "--kb", str(kb), "--top", "1", "--json",
+                             "--audit", str(audit), "--tenant", "hosp-a"], capsys)
         data = json.loads(out)
         assert data["mode"] == "model" and data["usage"]["total_tokens"] == 18
         assert data["sentences"][0]["supported"] is True
+    from huizhen.audit import open_audit_store
+
+    store = open_audit_store(audit)
+    try:
+        events = [e.to_dict() for e in store.events("hosp-a", action="llm.request")]
+    finally:
+        store.close()
+    assert [(e["service"], e["knowledge"]["usage"]["total_tokens"]) for e in events] == [("llm:ask-kb", 18)]
 
 
 def test_draft_note_from_a_chinese_note_and_decisions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -110,3 +120,13 @@ def test_eval_citations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert code == 0 and (data["sets"], data["sentences"], data["precision"], data["recall"]) == (1, 2, 1.0, 1.0)
     code, _, err = _run(["eval", "citations", str(tmp_path / "missing.yaml")], capsys)
     assert code == 2 and "no benchmark file here" in err
+
+
+def test_assist_without_a_model_is_the_consult_and_says_how_to_configure(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(["assist", str(EXAMPLE), "--kb", str(tmp_path / "none.sqlite"), "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and err.startswith("note: no language model is configured")
+    assert data["model"] is None and data["candidates"] == [] and data["intake"] is None
+    assert data["report"]["differential"] and data["report"]["notes"][-1].startswith(
+        "no language model is configured")

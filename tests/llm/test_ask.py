@@ -76,6 +76,18 @@ def test_when_the_passages_do_not_answer_it_says_so(kb, server: FakeLLM, client:
     assert not b.supported and b.text.startswith("The retrieved passages do not support")
 
 
+def test_patient_context_goes_to_the_model_as_data(kb, server: FakeLLM, client: ChatClient) -> None:  # type: ignore[no-untyped-def]
+    from huizhen.patient.model import Allergy, Medication, Patient, Sex
+
+    server.push("Colchicine or NSAIDs treat an acute attack [1].")
+    patient = Patient(sex=Sex.MALE, age_years=61, medications=[Medication(written="warfarin")],
+                      allergies=[Allergy(substance="penicillin")])
+    a = ask_kb("gout treatment", kb=kb, top=1, client=client, patient=patient, search_mode="lexical")
+    assert a.supported
+    prompt = server.requests[0]["messages"][1]["content"]
+    assert "<note>\nage 61; sex male; medications: warfarin; allergies: penicillin\n</note>" in prompt
+
+
 def test_nothing_retrieved(kb) -> None:  # type: ignore[no-untyped-def]
     a = ask_kb("zzqx unknown term", kb=kb, search_mode="lexical")
     assert (a.mode, a.supported, a.text) == ("none", False,

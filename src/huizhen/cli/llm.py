@@ -15,12 +15,35 @@ from huizhen.cli.app import app, eval_app
 KbOpt = Annotated[Path | None, typer.Option(help="Knowledge base file (default: the user's).")]
 TenantOpt = Annotated[str | None, typer.Option(help="Hospital tenant whose documents may be used.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AuditOpt = Annotated[str | None, typer.Option(
+    help="Audit store (SQLite path or postgresql:// URL): one event per model request, with its tokens.")]
 
 
-def _client() -> Any:
+def _client(audit: str | None = None, tenant: str | None = None, request: object = None) -> Any:
+    """The configured client (None without an endpoint); with ``audit``, usage is recorded there."""
     from huizhen.llm import make_client
 
-    return make_client()
+    if audit is None:
+        return make_client()
+    import getpass
+
+    from huizhen.audit import open_audit_store
+    from huizhen.llm.usage import audit_usage
+
+    store = open_audit_store(audit)
+    client = make_client(on_usage=audit_usage(store, tenant=tenant or "public",
+                                              actor=f"cli:{getpass.getuser()}", request=request))
+    if client is None:
+        store.close()
+        return None
+    close = client.close
+
+    def close_both() -> None:
+        close()
+        store.close()
+
+    client.close = close_both  # type: ignore[method-assign]
+    return client
 
 
 def _how_to_on_stderr() -> None:
@@ -57,6 +80,7 @@ def ask_kb_cmd(
     kb: KbOpt = None,
     top: Annotated[int, typer.Option(min=1, max=20, help="Passages retrieved.")] = 5,
     mark: Annotated[bool, typer.Option(help="Mark unsupported sentences instead of removing them.")] = False,
+    audit: AuditOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer from knowledge-base passages only, with [n] citations checked sentence by sentence."""
@@ -64,7 +88,7 @@ def ask_kb_cmd(
     from huizhen.patient.parse import load_patient
 
     pat = load_patient(patient) if patient else None
-    client = _client()
+    client = _client(audit, tenant, {"ask-kb": question, "patient": patient})
     try:
         answer = ask_kb(question, kb=kb, tenant=tenant, patient=pat, client=client, top=top, mark=mark)
     finally:
@@ -94,6 +118,7 @@ def assist_cmd(
     tenant: TenantOpt = None,
     kb: KbOpt = None,
     lang: Annotated[str | None, typer.Option(help="Report language: zh or en.")] = None,
+    audit: AuditOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The consult with the model's help (opt-in): findings from the note, a cited review of the
@@ -102,7 +127,7 @@ def assist_cmd(
     from huizhen.patient.parse import load_patient
     from huizhen.report import render_markdown
 
-    client = _client()
+    client = _client(audit, tenant, {"assist": patient})
     if client is None:
         _how_to_on_stderr()
     try:
@@ -129,6 +154,7 @@ def draft_note_cmd(
                                               "(every sentence checked against the facts).")] = False,
     kb: KbOpt = None,
     tenant: TenantOpt = None,
+    audit: AuditOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft the visit note for the doctor to edit and sign: every line traceable to the input
@@ -142,7 +168,7 @@ def draft_note_cmd(
     report = consult(pat, kb=kb, tenant=tenant, lang=lang)
     draft = draft_note(report, dec, patient=pat, style=style, lang=lang)
     if fluent:
-        client = _client()
+        client = _client(audit, tenant, {"draft-note": patient})
         if client is None:
             _how_to_on_stderr()
         else:

@@ -216,6 +216,7 @@ def assisted_consult(patient: Patient, *, client: ChatClient | None, knowledge: 
     start = len(client.usage)
     result = AssistedConsult(report=base, model=client.config.model)
     tag = f"language model {client.config.model}"
+    stage = "deterministic result shown"
     try:
         intake = assisted_intake(patient, client, know.onto)
         result.intake = intake
@@ -228,6 +229,7 @@ def assisted_consult(patient: Patient, *, client: ChatClient | None, knowledge: 
         report.notes += [f"{tag}: finding dropped ({d['reason']}): {d['label']} «{d['quote']}»"
                          for d in intake.dropped] + [f"{tag}: {n}" for n in intake.notes]
         result.report = report
+        stage = "differential not reviewed"
         try:
             hits = _passages(merged, report, kb, tenant)
         except HuizhenError as err:
@@ -254,7 +256,7 @@ def assisted_consult(patient: Patient, *, client: ChatClient | None, knowledge: 
                 elif c.status == "unscored":
                     report.notes.append(f"{tag}: suggested {c.name}; no engine knows it, not scored")
     except ExternalServiceError as err:
-        result.report.notes.append(f"{tag} unavailable, deterministic result shown: {err.render()}")
+        result.report.notes.append(f"{tag} unavailable, {stage}: {err.render()}")
     _keep_alerts(base, result.report)
     result.usage = total_usage(client.usage[start:])
     return result
