@@ -74,11 +74,25 @@ def test_rare_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_rare_obsolete_id_noted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     case = tmp_path / "case.txt"
-    case.write_text("HP:0000057\n")
+    case.write_text("HP:0000057\nHP:0007757\n")
     code, out, _ = run(["rare", str(case), "--json", "--top", "1"], capsys)
     assert code == 0
-    assert json.loads(out)["notes"] == [
-        "line 1: HP:0000057 is an alternative id of HP:0008665 (Clitoral hypertrophy)"]
+    data = json.loads(out)
+    assert data["notes"] == [
+        "line 1: HP:0000057 is an alternative id of HP:0008665 (Clitoral hypertrophy)",
+        "line 2: HP:0007757 (obsolete Hypoplasia of choroid) is obsolete, replaced by "
+        "HP:0000610 (Abnormal choroid morphology)"]
+    assert data["used_present"] == ["HP:0008665", "HP:0000610"]
+
+
+def test_rare_obsolete_without_replacement(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    case = tmp_path / "case.json"
+    case.write_text('["HP:0001726"]')
+    code, out, err = run(["rare", str(case)], capsys)
+    assert (code, out) == (2, "")
+    assert err == (f"huizhen: {case}: [0]='HP:0001726': obsolete HPO term without replacement "
+                   "(obsolete Increased prevalence of valvular disease); consider HP:0001654\n")
 
 
 def test_rare_nothing_ranked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
