@@ -74,3 +74,19 @@ def test_bad_case_fields(data: dict[str, object], message: str) -> None:
     with pytest.raises(InputError) as err:
         read_case(data, source="c.yaml")
     assert str(err.value) == message
+
+
+def test_fhir_bundle_round_trips_through_the_case_format() -> None:
+    from huizhen.patient.parse import load_patient
+
+    bundle = Path(__file__).resolve().parents[1] / "data" / "fhir" / \
+        "synthea_clint_champlin_trimmed.json"
+    p = load_patient(bundle)
+    again = derive(read_case(yaml.safe_load(yaml.safe_dump(to_case(p), sort_keys=False)),
+                             source="again"))
+    assert again.derived == p.derived == {"age_years": p.age_years, "bmi": 28.9, "egfr": 21.1,
+                                          "creatinine_mg_dl": 3.371}
+    assert [(c.label, str(c.code), c.status) for c in again.conditions] == [
+        (c.label, str(c.code), c.status) for c in p.conditions]
+    assert [(m.written, m.status, m.per_day) for m in again.medications] == [
+        (m.written, m.status, m.per_day) for m in p.medications]

@@ -17,7 +17,7 @@ never silently dropped.  See ``docs/fragments/intake.md`` for the full layout::
       - {label: 关节痛, onset: P2W}
     vitals: {temperature: 38.6, heart_rate: 112, bp: 150/95, spo2: 93}
     labs:
-      creatinine: {value: 120, unit: umol/L}
+      creatinine: {value: 120, unit: umol/L, time: 2024-05-01}
       hemoglobin: 9.8                    # canonical unit g/dL
     conditions: [ICD-10:E11.9, {label: hypertension, code: SNOMED:38341003}]
     medications: [metformin 500 mg bid, {name: warfarin, dose: 5, unit: mg, frequency: qd}]
@@ -126,9 +126,19 @@ def _finding(item: Any, i: int, source: str, hpo: Any) -> Finding:
 def _measurement(key: str, value: Any, field: str, source: str) -> list[Measurement]:
     key = _ALIASES.get(key.lower(), key.lower())
     unit: str | None = None
+    time: str | None = None
     if isinstance(value, dict):
         unit = value.get("unit")
+        time = str(value["time"]) if value.get("time") is not None else None
         value = value.get("value")
+    out = _measurements(key, value, unit, field, source)
+    for m in out:
+        m.time = time
+    return out
+
+
+def _measurements(key: str, value: Any, unit: str | None, field: str,
+                  source: str) -> list[Measurement]:
     if key == "bp":
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*(mmHg)?\s*", str(value), re.IGNORECASE)
         if not m:
@@ -310,7 +320,8 @@ def to_case(p: Patient) -> dict[str, Any]:
         if got is None or m.value is None:
             continue
         group = "vitals" if got[0].kind == "vital-signs" else "labs"
-        out.setdefault(group, {})[got[0].key] = {"value": m.value, "unit": m.unit or got[0].unit}
+        out.setdefault(group, {})[got[0].key] = {"value": m.value, "unit": m.unit or got[0].unit,
+                                                  **({"time": m.time} if m.time else {})}
     if p.conditions:
         out["conditions"] = [{"label": c.label, **({"code": _code_text(c.code)} if c.code else {}),
                               **({"status": c.status} if c.status != "active" else {})}

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from huizhen.errors import InputError
+from huizhen.patient.fhir_codes import PERIOD_PER_DAY as _PER_DAY
 from huizhen.patient.model import Ingredient, Medication, Span
 
 #: Abbreviations of dosing frequency -> doses per day (standard Latin prescription
@@ -27,6 +28,8 @@ FREQUENCIES: dict[str, float] = {
     "每日四次": 4, "每天四次": 4, "每日4次": 4, "每周一次": 1 / 7,
 }
 _QH = re.compile(r"^q(\d+)h$", re.IGNORECASE)
+_FHIR_RATE = re.compile(r"(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)(s|min|h|d|wk|mo|a)")
+
 _UNITS = r"mg|g|mcg|µg|ug|μg|ml|mL|iu|IU|units?|u|U|片|粒|袋|支|毫克|克|微克|毫升"
 _DOSE = re.compile(rf"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>{_UNITS})(?![A-Za-z])")
 _UNIT_MAP = {"毫克": "mg", "克": "g", "微克": "ug", "µg": "ug", "μg": "ug", "mcg": "ug",
@@ -42,6 +45,9 @@ def per_day(frequency: str) -> float | None:
     m = _QH.match(f)
     if m and int(m.group(1)) > 0:
         return 24.0 / int(m.group(1))
+    m = _FHIR_RATE.fullmatch(f)  # "2/1d", as the FHIR parser writes a Timing
+    if m and float(m.group(2)) > 0:
+        return float(m.group(1)) / float(m.group(2)) * _PER_DAY[m.group(3)]
     return None
 
 
