@@ -64,3 +64,21 @@ def test_not_a_knowledge_base(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not sqlite at all" * 100)
     with pytest.raises(KnowledgeError, match="not a huizhen knowledge base"):
         SQLiteStore(bad)
+
+
+def test_threads_share_one_store_safely(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = SQLiteStore(tmp_path / "kb.sqlite")
+
+    def work(t: int) -> None:
+        for i in range(15):
+            store.put_documents([_doc(f"D{t}-{i}", f"hosp-{t}", f"heparin dose {t} {i}")])
+            store.lexical('"heparin"', Filters(("public", f"hosp-{t}")), 5, (1, 1, 1))
+            if i % 3 == 0:
+                store.remove_document(f"hosp-{t}", f"D{t}-{i}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(work, range(4)))
+    assert len(store.list_documents()) == 4 * 10 and store.integrity_errors() == []
+    store.close()

@@ -9,10 +9,13 @@ takes a few milliseconds).
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,6 +24,7 @@ from huizhen.store.base import ChunkRow, Filters, VectorSet
 from huizhen.store.model import Document, DocumentInfo, StoredChunk
 
 SCHEMA_VERSION = "1"
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,6 +76,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
 """
 
 
+def _locked(method: Callable[..., T]) -> Callable[..., T]:
+    """Serialise calls: one connection is shared by the threads of a server, and a
+    transaction must not pick up another thread's statements."""
+
+    @functools.wraps(method)
+    def wrapper(self: SQLiteStore, *args: Any, **kwargs: Any) -> T:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
 class SQLiteStore:
     """:class:`~huizhen.store.base.KnowledgeStore` on one SQLite file."""
 
@@ -79,6 +95,7 @@ class SQLiteStore:
         self.path = Path(path)
         self.location = str(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -96,14 +113,17 @@ class SQLiteStore:
                                  source=str(path))
 
     # -- meta ---------------------------------------------------------------------------
+    @_locked
     def get_meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    @_locked
     def set_meta(self, key: str, value: str) -> None:
         with self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    @_locked
     def generation(self) -> int:
         return int(self.get_meta("generation") or 0)
 
@@ -111,6 +131,7 @@ class SQLiteStore:
         self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
     # -- documents ----------------------------------------------------------------------
+    @_locked
     def document_hash(self, scope: str, doc_id: str) -> str | None:
         row = self._db.execute("SELECT content_hash FROM documents WHERE scope = ? AND doc_id = ?",
                                (scope, doc_id)).fetchone()
@@ -126,6 +147,7 @@ class SQLiteStore:
         self._db.execute("DELETE FROM documents WHERE id = ?", (row[0],))
         return True
 
+    @_locked
     def put_documents(self, items: Sequence[tuple[Document, Sequence[ChunkRow]]]) -> None:
         with self._db:  # one transaction: old chunks go and new ones arrive together, or neither
             for doc, rows in items:
@@ -157,6 +179,7 @@ class SQLiteStore:
                         (cur.lastrowid, row.title_terms, row.heading_terms, row.body_terms))
             self._bump()
 
+    @_locked
     def remove_document(self, scope: str, doc_id: str) -> bool:
         with self._db:
             removed = self._delete(scope, doc_id)
@@ -164,6 +187,7 @@ class SQLiteStore:
                 self._bump()
         return removed
 
+    @_locked
     def list_documents(self, scope: str | None = None) -> list[DocumentInfo]:
         sql = (
             "SELECT d.doc_id, d.title, d.source, d.url, d.license, d.language, d.version, d.scope,"
@@ -180,6 +204,7 @@ class SQLiteStore:
         return [DocumentInfo(*r) for r in rows]
 
     # -- search -------------------------------------------------------------------------
+    @_locked
     def lexical(self, match: str, filters: Filters, limit: int,
                 weights: tuple[float, float, float]) -> list[tuple[int, float]]:
         marks = ",".join("?" * len(filters.scopes))
@@ -200,12 +225,14 @@ class SQLiteStore:
         except sqlite3.OperationalError as err:
             raise KnowledgeError(f"full-text query failed: {err}", field="query", value=match) from err
 
+    @_locked
     def index_terms(self) -> list[tuple[int, str, str, str, str, str, str]]:
         rows = self._db.execute(
             "SELECT c.id, f.title, f.heading, f.body, c.scope, c.language, c.source"
             " FROM chunks c JOIN chunk_fts f ON f.rowid = c.id ORDER BY c.id")
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
+    @_locked
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]:
         out: dict[int, StoredChunk] = {}
         ids = list(chunk_ids)
@@ -223,6 +250,7 @@ class SQLiteStore:
         return out
 
     # -- embeddings ---------------------------------------------------------------------
+    @_locked
     def missing_embeddings(self, limit: int) -> list[tuple[int, str, int]]:
         rows = self._db.execute(
             "SELECT c.id, c.embed_text, c.embed_key FROM chunks c"
@@ -230,11 +258,13 @@ class SQLiteStore:
             " ORDER BY c.id LIMIT ?", (limit,))
         return [(int(i), t, int(k)) for i, t, k in rows]
 
+    @_locked
     def count_missing_embeddings(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM chunks c LEFT JOIN embeddings e"
                                " ON e.chunk_id = c.id WHERE e.chunk_id IS NULL").fetchone()
         return int(row[0])
 
+    @_locked
     def put_embeddings(self, rows: Sequence[tuple[int, np.ndarray, float]]) -> None:
         with self._db:
             self._db.executemany(
@@ -243,6 +273,7 @@ class SQLiteStore:
                 [(cid, np.asarray(v, dtype=np.int8).tobytes(), float(s), cid) for cid, v, s in rows])
             self._bump()
 
+    @_locked
     def clear_embeddings(self) -> None:
         """Drop every vector (before re-embedding with another model)."""
         with self._db:
@@ -250,6 +281,7 @@ class SQLiteStore:
             self._db.execute("DELETE FROM meta WHERE key = 'embedding_stamp'")
             self._bump()
 
+    @_locked
     def vectors(self) -> VectorSet:
         rows = self._db.execute(
             "SELECT e.chunk_id, e.vector, e.scale, c.scope, c.language, c.source"
@@ -269,6 +301,7 @@ class SQLiteStore:
                          np.array([r[5] for r in rows], dtype=object))
 
     # -- health -------------------------------------------------------------------------
+    @_locked
     def integrity_errors(self) -> list[str]:
         errors: list[str] = []
         ok = self._db.execute("PRAGMA integrity_check").fetchone()[0]
@@ -292,6 +325,7 @@ class SQLiteStore:
                 errors.append(f"{n} {what}")
         return errors
 
+    @_locked
     def vacuum(self) -> None:
         """Merge the full-text index and reclaim space (after a bulk build)."""
         with self._db:
@@ -299,6 +333,7 @@ class SQLiteStore:
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.execute("VACUUM")
 
+    @_locked
     def close(self) -> None:
         try:
             self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
