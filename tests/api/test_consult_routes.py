@@ -169,16 +169,16 @@ def test_uploads(http: httpx.Client, api_keys: dict[str, str], path: str, kind: 
 @pytest.mark.parametrize(("body", "status", "field", "message"), [
     ({"text": "   "}, 422, "text", "text: the note is empty; paste or type the case"),
     ({"case": {"id": "x", "pregnant": False}}, 422, "case",
-     "case: the case is empty; give at least a finding, a vital sign, a lab, a medication or a "
-     "note"),
+     ("case: the case is empty; give at least a finding, a vital sign, a lab, a medication or "
+      "a note")),
     ({}, 422, "body", "body={}: Value error, give exactly one of text, case or document"),
     ({"text": "发热", "case": {"age": 3}}, 422, "body", None),
     ({"document": '{"resourceType": "Bundle", ', "filename": "b.json"}, 422, None,
      "b.json: invalid JSON: Expecting property name enclosed in double quotes at line 1 column 28"),
     ({"document": "\x89PNG\r\n\x1a\n\x00\x00", "filename": "x.png"}, 415, "document", None),
     ({"document": "fever and cough", "filename": "note.txt"}, 415, "document",
-     "note.txt: document: neither a FHIR R4 Bundle, a phenopacket nor a case file (JSON or "
-     "YAML); paste a note in the note box instead"),
+     ("note.txt: document: neither a FHIR R4 Bundle, a phenopacket nor a case file (JSON or "
+      "YAML); paste a note in the note box instead")),
     ({"document": '{"resourceType": "Patient"}', "filename": "p.json"}, 415, "resourceType", None),
     ({"text": "发热", "answers": [{"code": "E_9999"}]}, 422, "answers[0].code",
      "answers[0].code='E_9999': no such question"),

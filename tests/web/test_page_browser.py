@@ -19,8 +19,6 @@ from typing import Any
 import httpx
 import pytest
 
-
-
 NOTE = "男，68岁，发热3天，咳嗽，咳黄痰，气促。正在服用华法林 3mg qd。"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAIT = 60
@@ -55,12 +53,13 @@ def _dx_names(driver: Any) -> list[str]:
         "return [...document.querySelectorAll('#ddx .dx-name')].map(e => e.textContent)")]
 
 
-def _shot(driver: Any, name: str, width: int, height: int) -> None:
+def _shot(driver: Any, name: str, width: int, height: int, anchor: str | None = None) -> None:
     if os.environ.get("HUIZHEN_SCREENSHOTS") != "1":
         return
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.set_window_size(width, height)
-    driver.execute_script("window.scrollTo(0, 0)")
+    driver.execute_script("window.scrollTo(0, 0)" if anchor is None else
+                          f"document.getElementById('{anchor}').scrollIntoView()")
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
     driver.set_window_size(1280, 900)
 
@@ -150,8 +149,10 @@ def test_a_doctors_session(browser: Any, site: Any) -> None:
     assert decided["differential"]["comment"] == "对症治疗，不用抗生素"
     assert decided["interaction"]["comment"] == "每周查 INR"
 
+    _shot(d, "questions-treatments-sources", 1280, 1100, anchor="q-h")
+
     # The cited passage opens with its full text; Escape closes it.
-    cite = [c for c in _css(d, "#citations li") if "Acute bronchitis" in c.text][0]
+    cite = next(c for c in _css(d, "#citations li") if "Acute bronchitis" in c.text)
     cite.find_element("css selector", "button").click()
     _wait(d, lambda d: _by_id(d, "passage").is_displayed())
     assert "antibiotics are not recommended" in _by_id(d, "passage-text").text

@@ -38,7 +38,7 @@
       reasons: {"benefit-outweighs-risk": "获益大于风险", "tolerated-before": "患者既往已耐受",
         "will-monitor": "将密切监测", "not-relevant": "与该患者情况不符", "other": "其他"},
       noTreatments: "暂无治疗选项（知识库中没有前几位诊断的治疗卡片）。", safe: "未发现风险",
-      unsafe: "有用药风险", dose: "剂量", noCitations: "知识库中没有相关段落。",
+      unsafe: "有用药风险", caution: "有注意事项", lines: {"first-line": "一线", alternative: "备选", protocol: "本院方案"}, dose: "剂量", noCitations: "知识库中没有相关段落。",
       open: "打开原文", openSource: "在新窗口打开来源", scopeLocal: "本院文档", scopePublic: "公开文档",
       needDx: "请填写工作诊断", done: "完成，用时 {ms} 毫秒", versions: "知识版本",
       needKey: "请先填写 API 密钥（向管理员索取）。", noFile: "请先选择要上传的文件。",
@@ -88,7 +88,7 @@
       reasons: {"benefit-outweighs-risk": "Benefit outweighs risk", "tolerated-before": "Patient has tolerated it before",
         "will-monitor": "Will monitor closely", "not-relevant": "Not relevant to this patient", "other": "Other"},
       noTreatments: "No treatment options (the knowledge base has no treatment card for the leading diagnoses).",
-      safe: "no risk found", unsafe: "medication risk", dose: "Dose",
+      safe: "no risk found", unsafe: "medication risk", caution: "use with care", dose: "Dose",
       noCitations: "No passage in the knowledge base.", open: "Open source text",
       openSource: "Open the source in a new window", scopeLocal: "hospital document",
       scopePublic: "public document", needDx: "Enter your working diagnosis",
@@ -454,7 +454,9 @@
 
   function renderTreatment(o) {
     return el("article", {class: "treatment" + (o.safe ? "" : " unsafe")},
-      el("h4", {}, o.diagnosis + " · " + o.line + " ", el("span", {class: "badge " + (o.safe ? "ok" : "danger"), text: o.safe ? t("safe") : t("unsafe")})),
+      el("h4", {}, o.diagnosis + " · " + ((T[state.lang].lines || {})[o.line] || o.line) + " ",
+        el("span", {class: "badge " + (!o.safe ? "danger" : o.alerts.length ? "warn" : "ok"),
+          text: !o.safe ? t("unsafe") : o.alerts.length ? t("caution") : t("safe")})),
       el("p", {text: o.text}),
       o.dose ? el("p", {class: "small", text: t("dose") + ": " + o.dose}) : null,
       o.alerts.length ? list(o.alerts.map((a) => a.message + (a.management ? " — " + a.management : "")), "plain warn") : null,
@@ -467,8 +469,12 @@
         " ", el("span", {class: "badge", text: c.scope === "public" ? t("scopePublic") : t("scopeLocal")})),
       el("blockquote", {text: c.snippet}),
       el("button", {type: "button", class: "secondary small", text: t("open"), onclick: () => openPassage(c)}),
-      c.url ? el("a", {href: c.url, target: "_blank", rel: "noopener noreferrer", class: "small", text: " " + t("openSource")}) : null);
+      web(c.url) ? el("a", {href: c.url, target: "_blank", rel: "noopener noreferrer", class: "small", text: " " + t("openSource")}) : null);
   }
+
+  // Only web addresses become links: a file:// source (a hospital's own upload) is not
+  // reachable from the browser; its full text opens in the dialog instead.
+  function web(url) { return !!url && /^https?:\/\//i.test(url); }
 
   let opener = null;
   async function openPassage(c) {
@@ -478,7 +484,7 @@
       $("passage-title").textContent = p.title;
       $("passage-heading").textContent = p.heading;
       $("passage-text").textContent = p.text;
-      fill("passage-source", p.url ? el("a", {href: p.url, target: "_blank", rel: "noopener noreferrer", text: p.source || p.url}) : (p.source || ""),
+      fill("passage-source", web(p.url) ? el("a", {href: p.url, target: "_blank", rel: "noopener noreferrer", text: p.source || p.url}) : (p.source || ""),
         p.license ? " · " + p.license : "");
       $("passage").showModal();
       $("passage-close").focus();
