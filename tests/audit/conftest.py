@@ -8,6 +8,8 @@ a temporary directory and stopped at the end; each test gets a new database.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     url = os.environ.get("HUIZHEN_TEST_PG_URL")
     if url:
         yield url
@@ -27,11 +29,15 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         warnings.simplefilter("ignore")
         import pgserver
 
-        server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+        # Its own directory, not pytest's basetemp: concurrent pytest runs prune old
+        # basetemps, which would pull the data directory from under a running server.
+        data = Path(tempfile.mkdtemp(prefix="huizhen-pg-"))
+        server = pgserver.get_server(data, cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
         server.cleanup()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def _database(admin_url: str) -> str:
