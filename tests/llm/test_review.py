@@ -159,3 +159,22 @@ def test_malformed_extraction_is_repaired_once_then_dropped(know, kb, server: Fa
     out = assisted_consult(patient, client=client, knowledge=know, kb=kb)
     assert out.intake is None and out.candidates == []
     assert "after one repair attempt; dropped" in out.report.notes[-1]
+
+
+def test_engine_score_agrees_with_the_engines_own_ranking(know) -> None:  # type: ignore[no-untyped-def]
+    from huizhen.llm.review import engine_score
+    from huizhen.patient.model import Code, CodeSystem, Finding, Patient
+    from huizhen.reasoning.rare import query_from_patient
+
+    terms = [("HP:0001250", "Seizure"), ("HP:0001252", "Hypotonia"), ("HP:0001263", "Global developmental delay")]
+    patient = Patient(age_years=2, findings=[Finding(label=n, code=Code(CodeSystem.HPO, h)) for h, n in terms])
+    ranked = know.ranker.rank(query_from_patient(patient), top=3).results
+    for r in ranked:
+        engine, did, p, rank = engine_score(r.id, patient, know)  # type: ignore[misc]
+        assert (engine, did, rank) == ("rare", r.id, r.rank) and abs(p - r.probability) < 1e-9
+        assert engine_score(r.name.upper(), patient, know)[1] == r.id  # type: ignore[index]
+    common = know.common.rank(patient, top=1)[0]
+    assert engine_score(common.name_en, patient, know)[:3] == (  # type: ignore[index]
+        "common", f"ddxplus:{common.condition_id}", common.probability)
+    assert engine_score("肺炎", patient, know)[1] == "ddxplus:Pneumonia"  # type: ignore[index]
+    assert engine_score("no such disease", patient, know) is None

@@ -108,7 +108,8 @@ def engine_score(name: str, patient: Patient, know: Any) -> tuple[str, str, floa
     for i, d in enumerate(common.diseases):
         if key in (_norm(d.id), _norm(d.name_en), _norm(d.name_zh), _norm(f"ddxplus:{d.id}")):
             post = common.posterior(answers_from_patient(common, patient))
-            return "common", f"ddxplus:{d.id}", float(post[i]), int((post > post[i]).sum()) + 1
+            rank = int((post > post[i]).sum() + (post[:i] == post[i]).sum()) + 1
+            return "common", f"ddxplus:{d.id}", float(post[i]), rank
     ann = know.ranker.ann
     for j, d in enumerate(ann.diseases):
         if key in (_norm(d.id), _norm(d.name)):
@@ -128,7 +129,9 @@ def _rare_score(ranker: Any, patient: Patient, disease_id: str, j: int
     total = lp.sum(axis=0) + le.sum(axis=0) + other
     z = (total - total.max()) * TEMPERATURE
     prob = float(np.exp(z[j]) / np.exp(z).sum())
-    return "rare", disease_id, prob, int((total > total[j]).sum()) + 1
+    # the engine's own order: by score, ties in index order (a stable sort)
+    rank = int((total > total[j]).sum() + (total[:j] == total[j]).sum()) + 1
+    return "rare", disease_id, prob, rank
 
 
 def _passages(patient: Patient, report: ConsultReport, kb: Path | str | None, tenant: str | None
