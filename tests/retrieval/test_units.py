@@ -53,3 +53,20 @@ def test_rrf_and_quantisation() -> None:
         "Gout — symptoms: Sudden pain in the toe.")
     assert embedding_text(("痛風", "治療"), "秋水仙鹼") == "痛风 — 治疗: 秋水仙碱"
     assert text_key("a") == text_key("a") != text_key("b") and 0 <= text_key("a") < 2 ** 63
+
+
+def test_a_recreated_kb_never_reuses_the_old_cached_index(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from huizhen.knowledge.corpus import ingest
+    from huizhen.retrieval.lexical import lexical_search
+    from huizhen.retrieval.search import filters_for
+    from huizhen.store.sqlite import SQLiteStore
+
+    path = tmp_path / "kb.sqlite"
+    for word in ("heparin", "warfarin"):
+        (tmp_path / "a.md").write_text(f"# Doc\n\n## Dosage\n\n{word} dose.\n")
+        for suffix in ("", "-wal", "-shm"):
+            (tmp_path / f"kb.sqlite{suffix}").unlink(missing_ok=True)
+        store = SQLiteStore(path)
+        ingest([tmp_path / "a.md"], store)
+        assert len(lexical_search(store, word, filters_for(None))) == 1, word
+        store.close()

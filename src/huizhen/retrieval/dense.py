@@ -39,13 +39,14 @@ def check_stamp(store: KnowledgeStore) -> None:
 
 def vector_set(store: KnowledgeStore) -> VectorSet:
     gen = store.generation()
+    ident = f"{store.location}|{store.get_meta('kb_id')}"
     with _cache_lock:
-        hit = _cache.get(store.location)
+        hit = _cache.get(ident)
         if hit is not None and hit[0] == gen:
             return hit[1]
     vs = store.vectors()
     with _cache_lock:
-        _cache[store.location] = (gen, vs)
+        _cache[ident] = (gen, vs)
     return vs
 
 

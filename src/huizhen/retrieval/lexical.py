@@ -100,7 +100,8 @@ def build_index(store: KnowledgeStore, weights: tuple[float, float, float] = WEI
 
 
 def _cache_file(store: KnowledgeStore) -> Path:
-    key = hashlib.sha1(f"{Path(store.location).resolve()}|{_FORMAT}|{WEIGHTS}|{B}".encode())
+    key = hashlib.sha1(f"{Path(store.location).resolve()}|{store.get_meta('kb_id')}|{_FORMAT}|"
+                       f"{WEIGHTS}|{B}".encode())
     return cache_dir() / f"lexical-{key.hexdigest()[:16]}-{store.generation()}.npz"
 
 
@@ -131,8 +132,9 @@ _lock = threading.Lock()
 def lexical_index(store: KnowledgeStore) -> LexicalIndex:
     """The index of ``store`` at its current generation: from memory, disk, or built."""
     gen = store.generation()
+    ident = f"{store.location}|{store.get_meta('kb_id')}"
     with _lock:
-        hit = _cache.get(store.location)
+        hit = _cache.get(ident)
         if hit is not None and hit[0] == gen:
             return hit[1]
         path = _cache_file(store)
@@ -148,7 +150,7 @@ def lexical_index(store: KnowledgeStore) -> LexicalIndex:
                 _save(index, path)
             except OSError:
                 pass  # a read-only cache only costs a rebuild next time
-        _cache[store.location] = (gen, index)
+        _cache[ident] = (gen, index)
         return index
 
 

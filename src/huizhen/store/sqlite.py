@@ -13,6 +13,7 @@ import functools
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -105,6 +106,9 @@ class SQLiteStore:
                 self._db.executescript(_SCHEMA)
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+                # identifies this base in caches: a file deleted and re-created at the same
+                # path must not pick up the old one's cached index
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('kb_id', ?)", (uuid.uuid4().hex,))
         except sqlite3.DatabaseError as err:
             raise KnowledgeError(f"not a huizhen knowledge base ({err})", source=str(path)) from err
         schema = self.get_meta("schema")
