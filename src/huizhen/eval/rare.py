@@ -109,12 +109,14 @@ def evaluate(folder: Path | str, ranker: RareRanker | None = None,
     for path in files:
         data = load_json(path)
         truth = diagnoses(data) if isinstance(data, dict) else []
+        in_kb = any(t in ranker.ann.index for t in truth)
         try:
             patient, notes = parse_phenopacket(data, ranker.onto, str(path), strict=False)
         except HuizhenError as err:
-            details.append(CaseResult(str(path), truth, None, err.render()))
+            # Unreadable case: a miss if its answer could have been ranked.
+            details.append(CaseResult(str(path), truth, 10**9 if in_kb else None, err.render()))
             continue
-        if not any(t in ranker.ann.index for t in truth):
+        if not in_kb:
             details.append(CaseResult(str(path), truth, None))
             continue
         t0 = time.perf_counter()
