@@ -18,6 +18,7 @@ def test_annotated_notes_layout() -> None:
     assert sum(n.lang == "zh" for n in notes) == sum(n.lang == "en" for n in notes) == 30
     assert len(read_notes(NOTES / "heldout.jsonl")) == 40
     assert len(read_notes(NOTES / "heldout2.jsonl")) == 20
+    assert len(read_notes(NOTES / "heldout3.jsonl")) == 20
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -77,3 +78,15 @@ def test_fhir_folder_counts(tmp_path: Path) -> None:
             "Patient": 1}, {"Patient": 1}, {"Claim": 2, "Encounter": 4})
     assert list(run["reasons"]) == [
         "not in the required FHIR value set (female, male, other, unknown)"]
+
+
+def test_lenient_scores_count_ancestors_and_descendants(tmp_path: Path) -> None:
+    from huizhen.eval.intake import lenient_scores
+
+    path = tmp_path / "n.jsonl"
+    # Fever (found) is an ancestor of Recurrent fever (gold); cough is simply spurious
+    path.write_text(json.dumps({"text": "Fever and cough.", "lang": "en",
+                                "present": ["HP:0001954"]}))
+    scores, results = evaluate_notes(path)
+    assert (scores["precision"], scores["recall"]) == (0.0, 0.0)
+    assert lenient_scores(results) == (0.5, 1.0)

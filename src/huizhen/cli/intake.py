@@ -82,7 +82,7 @@ def eval_intake(
     misses: bool = typer.Option(False, "--misses", help="List the misses per note."),
 ) -> None:
     """Score free-text extraction against annotated notes (document-level HPO sets)."""
-    from huizhen.eval.intake import KEYS, evaluate_notes, negation_accuracy
+    from huizhen.eval.intake import KEYS, evaluate_notes, lenient_scores, negation_accuracy
 
     scores, results = evaluate_notes(notes, lang=lang)
     if as_json:
@@ -92,6 +92,9 @@ def eval_intake(
     for k in KEYS:
         t.add_row(k, str(scores[k]))
     t.add_row("negation accuracy", str(negation_accuracy(results, notes, lang=lang)))
+    lp, lr = lenient_scores(results)
+    t.add_row("precision, ancestor/descendant counts", str(lp))
+    t.add_row("recall, ancestor/descendant counts", str(lr))
     _console.print(t)
     if misses:
         for r in results:

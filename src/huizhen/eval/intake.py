@@ -42,6 +42,8 @@ class DocResult:
     spurious_excluded: list[str] = field(default_factory=list)
     #: Gold-excluded findings the system reported as present (wrong polarity).
     negation_errors: list[str] = field(default_factory=list)
+    predicted: list[str] = field(default_factory=list)
+    gold: list[str] = field(default_factory=list)
 
 
 def read_notes(path: Path, *, lang: str | None = None) -> list[Note]:
@@ -113,7 +115,7 @@ def evaluate_notes(path: Path, *, lang: str | None = None) -> tuple[dict[str, fl
         results.append(DocResult(
             note.id, note.lang, sorted(note.present - pred), sorted(pred - note.present),
             sorted(note.excluded - pred_x), sorted(pred_x - note.excluded),
-            sorted(note.excluded & pred)))
+            sorted(note.excluded & pred), sorted(pred), sorted(note.present)))
     p, r = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     scores: dict[str, float | int] = {
         "docs": len(notes), "precision": p, "recall": r,
@@ -122,6 +124,24 @@ def evaluate_notes(path: Path, *, lang: str | None = None) -> tuple[dict[str, fl
         "ms_per_doc": round(elapsed * 1000 / len(notes), 2),
     }
     return scores, results
+
+
+def lenient_scores(results: list[DocResult]) -> tuple[float, float]:
+    """Precision and recall when a predicted term also counts if it is an ancestor or a
+    descendant of a gold term (granularity disagreements: "moon facies" for "round
+    face", "palpable purpura" for "purpura").  Reported beside the exact figures."""
+    from huizhen.knowledge.hpo import load_hpo
+
+    hpo = load_hpo()
+
+    def related(a: str, b: str) -> bool:
+        return a == b or hpo.is_ancestor(a, b) or hpo.is_ancestor(b, a)
+
+    tp_p = sum(any(related(p, g) for g in r.gold) for r in results for p in r.predicted)
+    tp_r = sum(any(related(p, g) for p in r.predicted) for r in results for g in r.gold)
+    n_pred = sum(len(r.predicted) for r in results)
+    n_gold = sum(len(r.gold) for r in results)
+    return _ratio(tp_p, n_pred), _ratio(tp_r, n_gold)
 
 
 def negation_accuracy(results: list[DocResult], path: Path, *, lang: str | None = None) -> float:
