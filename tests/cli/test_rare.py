@@ -113,14 +113,18 @@ def test_eval_rare_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     unknown = json.loads(EXAMPLE.read_text())
     unknown["interpretations"][0]["diagnosis"]["disease"]["id"] = "OMIM:999999"
     (tmp_path / "unknown.json").write_text(json.dumps(unknown))
+    # Diagnosis in the KB but nothing to rank on: a miss, not "not in KB".
+    empty = json.loads(EXAMPLE.read_text())
+    del empty["phenotypicFeatures"]
+    (tmp_path / "empty.json").write_text(json.dumps(empty))
     code, out, err = run(["eval", "rare", str(tmp_path), "--json"], capsys)
     assert code == 0, err
     data = json.loads(out)
     assert list(data) == ["cases", "ranked", "not_in_kb", "top1", "top3", "top10", "mrr",
                           "ms_per_case"]
     del data["ms_per_case"]
-    assert data == {"cases": 3, "ranked": 2, "not_in_kb": 1, "top1": 1.0, "top3": 1.0,
-                    "top10": 1.0, "mrr": 1.0}
+    assert data == {"cases": 4, "ranked": 3, "not_in_kb": 1, "top1": 0.6667, "top3": 0.6667,
+                    "top10": 0.6667, "mrr": 0.6667}
 
 
 def test_eval_rare_not_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
