@@ -157,6 +157,13 @@ def test_malformed_json_gets_one_repair_attempt(server: FakeLLM) -> None:
     assert repair[2]["content"].startswith("Your reply is not valid JSON for the required schema: ")
 
 
+def test_prose_around_the_json_object_is_dropped_without_a_repair(server: FakeLLM) -> None:
+    server.push('Here is the JSON you asked for:\n{"name": "metformin", "dose_mg": 500}\nHope this helps!')
+    client, _ = _client(server)
+    value, res = client.chat_json([{"role": "user", "content": "x"}], Pair)
+    assert value == Pair(name="metformin", dose_mg=500) and not res.repaired and len(server.requests) == 1
+
+
 def test_still_malformed_after_repair_is_dropped(server: FakeLLM) -> None:
     server.push("Sure! The dose is five.", '{"name": "warfarin"}')
     client, _ = _client(server)

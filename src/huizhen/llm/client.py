@@ -78,9 +78,15 @@ def total_usage(records: list[Usage]) -> dict[str, int]:
 
 
 def strip_fences(text: str) -> str:
-    """``` ```json {...} ``` ``` → ``{...}``: many models fence JSON even when told not to."""
+    """The JSON object in a reply: ```json fences removed, and prose around a single object
+    dropped ("Here is the JSON: {...}") — small local models add both even when told not to."""
     m = _FENCE.match(text)
-    return m.group(1) if m else text.strip()
+    body = m.group(1) if m else text.strip()
+    if not body.startswith("{"):
+        start, end = body.find("{"), body.rfind("}")
+        if 0 <= start < end:
+            return body[start:end + 1]
+    return body
 
 
 class ChatClient:
@@ -222,6 +228,10 @@ class ChatClient:
         except httpx.TimeoutException:
             self._fail(purpose, attempts, started)
             raise ExternalServiceError("the stream stalled", source=self.config.base_url) from None
+        except httpx.TransportError as err:
+            self._fail(purpose, attempts, started)
+            raise ExternalServiceError(f"the stream broke off ({type(err).__name__})",
+                                       source=self.config.base_url) from None
         finally:
             response.close()
         self._record(_usage(usage, purpose, self.config.model, attempts, started))
