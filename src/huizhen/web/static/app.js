@@ -523,7 +523,7 @@
 
   /* ---- wiring ---- */
   function init() {
-    state.lang = store.getItem("hz.lang") || (navigator.language && navigator.language.startsWith("zh") ? "zh" : "zh");
+    state.lang = store.getItem("hz.lang") || (navigator.language && !navigator.language.startsWith("zh") ? "en" : "zh");
     $("api-key").value = store.getItem("hz.key") || "";
     restoreDraft();
     applyLang();
