@@ -170,3 +170,9 @@ def test_english_word_forms_and_order() -> None:
 def test_review_of_systems_answers(text: str, present: list[str], excluded: list[str]) -> None:
     p = read_text(text)
     assert (p.hpo_ids(present=True), p.hpo_ids(present=False)) == (present, excluded)
+
+
+def test_heart_rate_with_words_between() -> None:
+    found, _ = find_vitals("Pulse irregularly irregular at 132. Heart rate of 48 bpm.")
+    assert [(m.code.code, m.value) for m in found if m.code] == [("8867-4", 132.0),
+                                                                 ("8867-4", 48.0)]

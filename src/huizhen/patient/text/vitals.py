@@ -67,6 +67,10 @@ _COMPILED = [(key, re.compile(rf"{name}{_SEP}{_NUM}\s*(?P<unit>{unit})?", re.IGN
              for key, name, unit, pick in _SIMPLE]
 _BP = re.compile(rf"(?:\bBP|\bB/P|\bblood\s+pressure|血压){_SEP}(\d{{2,3}})\s*/\s*(\d{{2,3}})"
                  r"\s*(?P<unit>mm\s*Hg|mmHg|毫米汞柱|kPa)?", re.IGNORECASE)
+# "pulse irregularly irregular at 132", "heart rate of 48": a few words between
+_HR_WORDS = re.compile(r"(?:\bpulse|\bheart\s+rate|\bHR)\b[^.;,\d\n]{0,30}?\b(?:at|of)\s+"
+                       r"(\d{2,3})(?:\s*(?P<unit>bpm|/\s*min|beats?\s*(?:/|per)\s*min(?:ute)?))?",
+                       re.IGNORECASE)
 _UNIT_FIX = {"度": "Cel", "公斤": "kg", "厘米": "cm", "米": "m", "lb": "[lb_av]", "lbs": "[lb_av]",
              "in": "[in_i]"}
 
@@ -126,6 +130,10 @@ def find_vitals(text: str) -> tuple[list[Measurement], list[Unparsed]]:
             found_unit = _norm_unit(raw_unit) if raw_unit else None
             add(key, value, found_unit or pick(value, None), m.start(), m.end(),
                 found_unit is None)
+            taken.append((m.start(), m.end()))
+    for m in _HR_WORDS.finditer(text):
+        if not any(s < m.end() and m.start() < e for s, e in taken):
+            add("heart_rate", float(m.group(1)), "/min", m.start(), m.end(), not m.group("unit"))
             taken.append((m.start(), m.end()))
     found.sort(key=lambda x: x[0])
     return [m for _, _, m in found], bad

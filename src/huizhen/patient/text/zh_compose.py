@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-PAIN_WORDS = ("痛", "疼", "疼痛", "酸痛", "胀痛", "刺痛", "隐痛", "绞痛", "钝痛", "剧痛", "灼痛",
+PAIN_WORDS = ("痛", "疼", "疼痛", "酸痛", "胀痛", "刺痛", "隐痛", "绞痛", "钝痛", "剧痛", "灼痛", "肿痛",
               "烧灼痛", "痛疼")
 SWELLING_WORDS = ("肿", "肿胀", "水肿", "浮肿")
 NUMB_WORDS = ("麻木", "发麻", "麻")
