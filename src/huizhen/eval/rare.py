@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ def calibration(bench: RareBenchmark, edges: tuple[float, ...] = (0.0, 0.2, 0.4,
              if c.rank is not None and c.top_probability is not None]
     bins: list[CalibrationBin] = []
     gap = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in pairwise(edges):
         inside = [(p, h) for p, h in pairs if lo <= p < hi or (hi == edges[-1] and p == hi)]
         if not inside:
             continue

