@@ -10,6 +10,7 @@ Chinese notes often carry English abbreviations and vice versa.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,7 +67,7 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
         for n in range(min(6, len(toks) - i), (hit[1] if hit else 1), -1):
             window = toks[i:i + n]
             if window[0][0] in BAG_SKIP or window[-1][0] in BAG_SKIP or any(
-                    re.search(r"[.;,:!?()]", text[a[2]:b[1]]) for a, b in zip(window, window[1:])):
+                    re.search(r"[.;,:!?()]", text[a[2]:b[1]]) for a, b in itertools.pairwise(window)):
                 continue
             hpo_id = lex.en_bag.get(bag([t for t, _, _ in window]))
             if hpo_id is not None:
