@@ -1,33 +1,55 @@
-"""``huizhen demo``: the main job on a bundled example, for a first look."""
+"""``huizhen demo``: the main job on the bundled example patients, for a first look.
+
+Three consults: a common case written as a Chinese note, a FHIR bundle of an
+older patient on risky medications, and a published rare-disease phenopacket.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
+from rich.rule import Rule
 
 from huizhen.cli.app import app
 
-#: The bundled example: a published KCNT1 case from phenopacket-store (BSD-3-Clause).
-EXAMPLE = Path("examples") / "rare" / "KCNT1-PMID_23086397_Patient_4.json"
+#: (title, path relative to the repository) of each bundled example.
+EXAMPLES: list[tuple[str, Path]] = [
+    ("Common case, Chinese free-text note", Path("examples/consult/zh_fever_cough.txt")),
+    ("FHIR R4 bundle: older patient on risky medications", Path("examples/consult/elderly_risky_meds.fhir.json")),
+    ("Rare disease: published KCNT1 case (phenopacket, phenotypes only)",
+     Path("examples/rare/KCNT1-PMID_23086397_Patient_4.json")),
+]
 
 
-def example_path() -> Path:
-    """The example case, beside the package in a source checkout, else from the cwd."""
+def example_path(rel: Path) -> Path:
+    """An example beside the package in a source checkout, else from the working directory."""
     for root in (Path(__file__).resolve().parents[3], Path.cwd()):
-        if (root / EXAMPLE).is_file():
-            return root / EXAMPLE
-    raise typer.BadParameter(f"example case {EXAMPLE} not found (run from the repository)")
+        if (root / rel).is_file():
+            return root / rel
+    from huizhen.errors import NotFoundError
+
+    raise NotFoundError("example not found (run huizhen demo from the repository)", source=str(rel))
 
 
 @app.command("demo")
-def demo(top: int = typer.Option(5, "--top", min=1)) -> None:
-    """Rank rare diseases for a bundled example phenopacket."""
-    from huizhen.cli.rare import print_result, rank_case
+def demo(
+    top: Annotated[int, typer.Option("--top", min=1, help="Entries in each differential.")] = 5,
+    kb: Annotated[Optional[Path], typer.Option(help="Knowledge base to cite (default: the user's).")] = None,
+) -> None:
+    """Run the consult on the bundled example patients."""
+    from huizhen.consult import consult, load_knowledge
+    from huizhen.patient.parse import load_patient
+    from huizhen.report import render_markdown
 
-    case = example_path()
     console = Console()
-    console.print(f"[bold]huizhen demo[/bold]: rare-disease ranking for {case.name} "
-                  "(phenotypic features, sex and onset only)", highlight=False)
-    print_result(rank_case(case, top, None), console)
+    know = load_knowledge(kb=kb)
+    for title, rel in EXAMPLES:
+        path = example_path(rel)
+        console.print(Rule(f"[bold]huizhen demo[/bold] — {title}"))
+        console.print(f"input: {rel}", highlight=False)
+        report = consult(load_patient(path), knowledge=know, top=top, kb=kb)
+        console.print(Markdown(render_markdown(report)))
