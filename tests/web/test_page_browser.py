@@ -71,7 +71,7 @@ def _pair_alert(driver: Any) -> Any:
 
 def _open(driver: Any, site: Any, *, key: bool = True) -> None:
     driver.get(site.url + "/")
-    driver.execute_script("sessionStorage.clear()")
+    driver.execute_script("sessionStorage.clear(); sessionStorage.setItem('hz.lang', 'zh')")
     driver.get(site.url + "/")
     _wait(driver, lambda d: d.execute_script("return document.body.dataset.ready === '1'"))
     if key:
