@@ -11,9 +11,9 @@ def _pct(p: float) -> str:
 
 
 def _name(entry: DifferentialEntry, lang: str) -> str:
-    if lang == "zh" and entry.name_zh:
-        return f"{entry.name_zh} ({entry.name})"
-    return entry.name
+    name = f"{entry.name_zh} ({entry.name})" if (lang == "zh" and entry.name_zh) else entry.name
+    code = entry.icd10 or (None if entry.id.startswith("ddxplus:") else entry.id)
+    return f"{name} [{code}]" if code else name
 
 
 def _md_escape(text: str) -> str:
