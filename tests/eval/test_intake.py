@@ -19,6 +19,7 @@ def test_annotated_notes_layout() -> None:
     assert len(read_notes(NOTES / "heldout.jsonl")) == 40
     assert len(read_notes(NOTES / "heldout2.jsonl")) == 20
     assert len(read_notes(NOTES / "heldout3.jsonl")) == 20
+    assert len(read_notes(NOTES / "heldout4.jsonl")) == 20
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
