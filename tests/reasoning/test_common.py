@@ -143,3 +143,14 @@ def test_shipped_model_ranks_a_patient_from_ddxplus_and_hpo_codes() -> None:
     assert len(ranked) == 3
     assert ranked[0].probability >= ranked[1].probability >= ranked[2].probability
     assert {c.condition_id for c in ranked} <= set(model.index)
+
+
+def test_answer_labels_for_explanations() -> None:
+    from huizhen.reasoning.common_cases import answer_label
+
+    model = load_common_model()
+    assert answer_label(model, "E_91", "yes", "zh") == "您有发热吗（自己感觉发热或用体温计测得）？ — 是"
+    assert answer_label(model, "E_204", "V_10", "en") == (
+        "Have you traveled out of the country in the last 4 weeks? — N")
+    assert answer_label(model, "E_55", "V_89,V_29", "zh") == "您身上哪里疼痛？ — 前额、下胸部"
+    assert answer_label(_tiny(), "F", "yes") == "F: yes"

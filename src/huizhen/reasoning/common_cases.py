@@ -334,3 +334,23 @@ def answers_from_patient(model: CommonModel, patient: Patient) -> Answers:
             prev = ans.values.get(code, frozenset())
             ans.values[code] = frozenset(prev) | {value}  # type: ignore[arg-type]
     return ans
+
+
+def answer_label(model: CommonModel, code: str, answer: str, lang: str = "en") -> str:
+    """Words for an answer of ``EvidenceWeight`` (code + answer text) in the patient's language.
+
+    ``"E_91", "yes"`` -> "Do you have a fever …? — yes" / "您有发热吗…？— 是"; a
+    several-value answer lists each value's label; codes outside the pack are shown as
+    they are.
+    """
+    zh = lang == "zh"
+    kb = load_knowledge() if model.knowledge else None
+    ev = kb.evidences.get(code) if kb is not None else None
+    if ev is None:
+        return f"{code}: {answer}"
+    if answer in ("yes", "no") and ev.kind == "B":
+        word = ("是" if answer == "yes" else "否") if zh else answer
+    else:
+        word = "、".join(ev.value_label(v, lang) for v in answer.split(",")) if zh else \
+            ", ".join(ev.value_label(v, lang) for v in answer.split(","))
+    return f"{ev.question(lang)} — {word}"
