@@ -299,3 +299,38 @@ def test_accessible_labels_keyboard_and_contrast(browser: Any, site: Any) -> Non
 def test_page_assets_are_small(site: Any, path: str) -> None:
     with httpx.Client(base_url=site.url) as http:
         assert len(http.get(path).content) < 100 * 1024
+
+
+def test_form_and_upload_cases(browser: Any, site: Any) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    d = browser
+    _open(d, site)
+    # The form: demographics, two findings (one absent), a vital sign, a medication.
+    _by_id(d, "tab-form").click()
+    _by_id(d, "f-age").send_keys("70")
+    Select(_by_id(d, "f-sex")).select_by_value("male")
+    _css(d, "#finding-rows input")[0].send_keys("发热")
+    _by_id(d, "add-finding").click()
+    assert d.switch_to.active_element == _css(d, "#finding-rows input")[1]
+    d.switch_to.active_element.send_keys("胸痛")
+    Select(_css(d, "#finding-rows select")[1]).select_by_value("no")
+    _by_id(d, "v-temperature").send_keys("38.9")
+    _by_id(d, "f-meds").send_keys("warfarin 5 mg qd")
+    _by_id(d, "proposed").send_keys("ibuprofen 400 mg tid")
+    assert _consult(d) > 0, _by_id(d, "error").text
+    intake = _by_id(d, "intake").text
+    assert "表单 / 病例文件" in intake and "70 / 男" in intake
+    assert "发热 (HP:0001945)" in intake and "胸痛 (HP:0100749)" in intake
+    alerts = [a.text for a in _css(d, "#alerts article.alert")]
+    assert any("warfarin 5 mg qd + ibuprofen 400 mg tid: bleeding" in a for a in alerts)
+    # An uploaded FHIR bundle.
+    _by_id(d, "tab-upload").click()
+    bundle = Path(__file__).resolve().parents[2] / "examples/consult/elderly_risky_meds.fhir.json"
+    _by_id(d, "file").send_keys(str(bundle))
+    _wait(d, lambda d: bundle.name in _by_id(d, "file-info").text)
+    assert _consult(d) > 0, _by_id(d, "error").text
+    intake = _by_id(d, "intake").text
+    assert "FHIR R4 Bundle" in intake and "Atrial fibrillation" in intake
+    assert "simvastatin 40 mg tablet + clarithromycin 500 mg tablet" in _by_id(d, "alerts").text
+    assert _by_id(d, "ddx").text  # entries, or "no differential yet": said, never blank
