@@ -227,3 +227,23 @@ def test_pregnancy_from_conditions_and_observations() -> None:
     assert stats.rejected == {"Observation": 1}
     assert p.unparsed[0].reason == ("g.json: Observation/g: valueQuantity='60 wk': gestational "
                                     "age must be 0-45 weeks, in wk or d")
+
+
+def test_malformed_entries_are_listed_not_fatal() -> None:
+    b = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": "x"}, "y",
+        {"resource": {"resourceType": "Observation", "id": "o", "status": "final",
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "8310-5"}]},
+                      "valueQuantity": {"value": "abc"}}}]}
+    p, stats = read_bundle(b, source="m.json")
+    assert dict(stats.rejected) == {"(no resource)": 2, "Observation": 1}
+    assert [u.reason for u in p.unparsed] == [
+        "entry without a resource", "entry without a resource",
+        "m.json: Observation/o: valueQuantity.value='abc': Value error, Decimal value string "
+        "does not match spec regex."]
+    with pytest.raises(InputError) as err:
+        read_bundle({"resourceType": "Bundle", "type": "collection", "entry": {}}, source="e.json")
+    assert str(err.value) == "e.json: entry='dict': Bundle.entry must be a list"
+    empty, _ = read_bundle({"resourceType": "Bundle", "type": "collection"}, source="e.json")
+    assert [(u.what, u.reason) for u in empty.unparsed] == [
+        ("e.json: Bundle", "the bundle has no entries")]

@@ -400,7 +400,9 @@ def read_bundle(data: bytes | str | dict[str, Any], *, source: str = "bundle",
                                      value=b.get("resourceType"))
     if b.get("type") not in BUNDLE_TYPES:
         raise InputError("not a FHIR Bundle type", source=source, field="type", value=b.get("type"))
-    entries = b.get("entry") or []
+    entries = b.get("entry", [])
+    if entries is None:
+        entries = []
     if not isinstance(entries, list):
         raise InputError("Bundle.entry must be a list", source=source, field="entry",
                          value=type(entries).__name__)
@@ -408,8 +410,8 @@ def read_bundle(data: bytes | str | dict[str, Any], *, source: str = "bundle",
     stats = BundleStats()
     meds: dict[str, dict[str, Any]] = {}
     for e in entries:
-        r = (e or {}).get("resource") or {}
-        if r.get("resourceType") == "Medication":
+        r = e.get("resource") if isinstance(e, dict) else None
+        if isinstance(r, dict) and r.get("resourceType") == "Medication":
             if e.get("fullUrl"):
                 meds[e["fullUrl"]] = r
             if r.get("id"):
@@ -457,6 +459,8 @@ def read_bundle(data: bytes | str | dict[str, Any], *, source: str = "bundle",
             raise InputError(n.reason, source=n.what)
         stats.parsed[rt] += 1
         p.unparsed.extend(ctx.notes)
+    if not entries:
+        p.unparsed.append(Unparsed(what=f"{source}: Bundle", reason="the bundle has no entries"))
     if stats.skipped:
         p.unparsed.append(Unparsed(
             what=f"{source}: {sum(stats.skipped.values())} resources of types huizhen does not use",
