@@ -71,7 +71,8 @@ def intake(
                 t.add_row(*(escape(x) for x in row))
             _console.print(t)
     for u in patient.unparsed:
-        _console.print(f"[yellow]not understood[/yellow] {escape(u.what)}: {escape(u.reason)}")
+        line = u.reason if u.reason.startswith(u.what) else f"{u.what}: {u.reason}"
+        _console.print(f"[yellow]not understood[/yellow] {escape(line)}")
 
 
 @eval_app.command("intake")
