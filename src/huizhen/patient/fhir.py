@@ -370,8 +370,10 @@ def _validate(ctx: _Ctx, r: dict[str, Any]) -> None:
     except pydantic.ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(x) for x in first["loc"])
-        raise ctx.error(first["msg"], loc, first.get("input") if first["type"] != "missing"
-                        else None) from None
+        # a whole-resource rule (a choice of [x] fields) has no location: name none, and
+        # do not repeat the whole resource as the value
+        value = first.get("input") if first["type"] != "missing" and loc else None
+        raise ctx.error(first["msg"], loc or "resource", value) from None
 
 
 def load_json(data: bytes | str | dict[str, Any], source: str) -> dict[str, Any]:
