@@ -172,6 +172,16 @@ def test_a_doctors_session(browser: Any, site: Any) -> None:
     assert _by_id(d, "note").get_attribute("value") == NOTE
     _shot(d, "consult-english-tablet", 820, 1180)
 
+    # A new patient: after confirming, nothing of this one carries over.
+    _by_id(d, "new-case").click()
+    d.switch_to.alert.accept()
+    assert not _by_id(d, "results").is_displayed()
+    assert _by_id(d, "note").get_attribute("value") == ""
+    assert d.execute_script("return sessionStorage.getItem('hz.draft')") is None
+    _by_id(d, "note").send_keys("发热，咳嗽。")
+    assert _consult(d) > 0
+    assert _css(d, "#answered li.chip") == []
+
 
 def test_bad_input_shows_a_specific_message_and_keeps_the_case(
         browser: Any, site: Any, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@
       potassium: "血钾 mmol/L", hemoglobin: "血红蛋白 g/dL", glucose: "血糖 mmol/L",
       meds: "正在服用的药物（每行一个）", allergies: "过敏（每行一个）", formNote: "补充说明（可选）",
       fileLabel: "FHIR R4 Bundle、Phenopacket 或病例文件（JSON / YAML）",
-      proposed: "拟用药物（每行一个，将做安全检查）", run: "会诊", running: "会诊中…",
+      proposed: "拟用药物（每行一个，将做安全检查）", run: "会诊", running: "会诊中…", newCase: "新病例", confirmNew: "清空当前病例、已回答的问题和结果，开始新病例？",
       results: "会诊结果", intake: "识别到的病情", ddx: "鉴别诊断", questions: "下一步问诊",
       alerts: "用药警示", treatments: "治疗选项", citations: "引用来源", decision: "医生的判断",
       workingDx: "工作诊断", decisionText: "处理决定（检查、用药、转诊…）", record: "记录",
@@ -66,6 +66,7 @@
       formNote: "Additional note (optional)",
       fileLabel: "FHIR R4 Bundle, phenopacket or case file (JSON / YAML)",
       proposed: "Drugs you plan to give (one per line; safety-checked)", run: "Consult",
+      newCase: "New case", confirmNew: "Clear this case, its answers and results, and start a new one?",
       running: "Consulting…", results: "Consult", intake: "What was understood",
       ddx: "Differential diagnosis", questions: "Ask next", alerts: "Medication alerts",
       treatments: "Treatment options", citations: "Sources", decision: "Your decision",
@@ -521,6 +522,24 @@
     reader.readAsText(f, "utf-8");
   }
 
+  /* A new patient: nothing of the last one (answers above all) may carry over. */
+  function newCase() {
+    if (!window.confirm(t("confirmNew"))) return;
+    for (const e of document.querySelectorAll("[data-keep]")) { if (e.type === "checkbox") e.checked = false; else e.value = ""; }
+    $("finding-rows").replaceChildren();
+    addFindingRow("", true, false);
+    $("file").value = "";
+    state.fileText = null; state.fileName = null; state.answers = []; state.last = null; state.decided = {};
+    $("file-info").textContent = "";
+    $("working-dx").value = ""; $("decision-text").value = "";
+    $("results").hidden = true;
+    $("status").textContent = "";
+    clearError();
+    store.removeItem("hz.draft");
+    selectTab(state.tab, false);
+    $(state.tab === "form" ? "f-age" : state.tab === "upload" ? "file" : "note").focus();
+  }
+
   /* ---- wiring ---- */
   function init() {
     state.lang = store.getItem("hz.lang") || (navigator.language && !navigator.language.startsWith("zh") ? "en" : "zh");
@@ -547,6 +566,7 @@
       });
     }
     $("add-finding").addEventListener("click", () => addFindingRow("", true, true));
+    $("new-case").addEventListener("click", newCase);
     $("case-form").addEventListener("input", saveDraft);
     $("case-form").addEventListener("submit", (e) => { e.preventDefault(); runConsult(); });
     $("file").addEventListener("change", readFile);
