@@ -48,7 +48,7 @@ def test_rare_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["rare", str(EXAMPLE), "--top", "2"], capsys)
     assert code == 0
     assert "Rare-disease differential (12687 diseases scored)" in out
-    assert "OMIM:614959" in out and "Medication alerts" in out
+    assert "OMIM:614959" in out
     assert "This product uses the Human Phenotype Ontology (version 2025-01-16)" in " ".join(
         out.split())
 
