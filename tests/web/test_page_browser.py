@@ -134,8 +134,12 @@ def test_a_doctors_session(browser: Any, site: Any) -> None:
     _wait(d, lambda d: "已记录到审计日志" in alert.text)
 
     # The working diagnosis and the decision.
-    _by_id(d, "working-dx").send_keys("支气管炎")
-    _by_id(d, "decision-text").send_keys("对症治疗，不用抗生素")
+    bronchitis = next(li for li in _css(d, "#ddx li.dx")
+                      if li.get_attribute("data-id") == "ddxplus:Bronchitis")
+    bronchitis.find_element("css selector", "button.pick").click()
+    assert _by_id(d, "working-dx").get_attribute("value") == "支气管炎"
+    assert d.switch_to.active_element == _by_id(d, "decision-text")
+    d.switch_to.active_element.send_keys("对症治疗，不用抗生素")
     _by_id(d, "record-decision").click()
     _wait(d, lambda d: _by_id(d, "decision-status").text == "已记录到审计日志: 支气管炎")
     with httpx.Client(base_url=site.url, headers={"X-API-Key": site.key}) as http:

@@ -20,7 +20,7 @@
       proposed: "拟用药物（每行一个，将做安全检查）", run: "会诊", running: "会诊中…", newCase: "新病例", confirmNew: "清空当前病例、已回答的问题和结果，开始新病例？",
       results: "会诊结果", intake: "识别到的病情", ddx: "鉴别诊断", questions: "下一步问诊",
       alerts: "用药警示", treatments: "治疗选项", citations: "引用来源", decision: "医生的判断",
-      workingDx: "工作诊断", decisionText: "处理决定（检查、用药、转诊…）", record: "记录",
+      workingDx: "工作诊断", setWorking: "设为工作诊断", decisionText: "处理决定（检查、用药、转诊…）", record: "记录",
       notes: "说明", close: "关闭",
       disclaimer: "会诊（huizhen）仅辅助而不替代医生的临床判断；所有建议须结合患者情况并核对所引来源。",
       format: "输入格式", formats: {text: "病历文本", case: "表单 / 病例文件", fhir: "FHIR R4 Bundle", phenopacket: "Phenopacket"},
@@ -31,7 +31,7 @@
       moreDx: "其余 {n} 个可能性低于 1% 的诊断", noDdx: "暂无鉴别诊断：请补充症状或回答下面的问题。", yes: "是", no: "否", answer: "回答",
       redFlag: "危险信号", about: "排查", answered: "已回答", removeAnswer: "删除回答",
       noQuestions: "没有需要追问的问题。", noAlerts: "未发现用药风险。",
-      unchecked: "未能检查的药物：", management: "处理建议", source: "来源", severity: "严重程度",
+      unchecked: "未能检查的药物：", management: "处理建议", severities: {contraindicated: "禁忌", major: "严重", moderate: "中等", minor: "轻微"}, source: "来源", severity: "严重程度",
       accept: "接受", override: "不采纳", reason: "理由", comment: "备注（可选）",
       recordDecision: "记录决定", recorded: "已记录到审计日志", chooseReason: "请选择不采纳的理由",
       chooseOutcome: "请选择接受或不采纳",
@@ -70,7 +70,7 @@
       running: "Consulting…", results: "Consult", intake: "What was understood",
       ddx: "Differential diagnosis", questions: "Ask next", alerts: "Medication alerts",
       treatments: "Treatment options", citations: "Sources", decision: "Your decision",
-      workingDx: "Working diagnosis", decisionText: "Decision (tests, treatment, referral…)",
+      workingDx: "Working diagnosis", setWorking: "Set as working diagnosis", decisionText: "Decision (tests, treatment, referral…)",
       record: "Record", notes: "Notes", close: "Close",
       disclaimer: "huizhen supports, and does not replace, the doctor's judgement. Every suggestion must be checked against the patient and the cited sources.",
       format: "Input", formats: {text: "note", case: "form / case file", fhir: "FHIR R4 Bundle", phenopacket: "phenopacket"},
@@ -378,7 +378,10 @@
       el("div", {class: "cols"},
         el("div", {}, el("strong", {text: t("evidenceFor")}), list(ev(d.evidence_for))),
         el("div", {}, el("strong", {text: t("evidenceAgainst")}), list(ev(d.evidence_against)))));
-    return el("li", {class: d.cannot_miss ? "dx cannot-miss" : "dx", "data-id": d.id}, head, prob, details);
+    const pick = el("button", {type: "button", class: "secondary small pick", text: t("setWorking"),
+      "aria-label": t("setWorking") + ": " + dxName(d),
+      onclick: () => { $("working-dx").value = dxName(d); $("decision-text").focus(); }});
+    return el("li", {class: d.cannot_miss ? "dx cannot-miss" : "dx", "data-id": d.id}, head, prob, details, pick);
   }
 
   function renderAnswered(a) {
@@ -446,8 +449,9 @@
       } catch (err) { status.textContent = t("feedbackErr", {msg: err.message}); }
     });
     const sev = a.severity || "";
+    const sevText = (T[state.lang].severities || {})[sev] || sev;
     return el("article", {class: "alert sev-" + sev + (a.interrupt ? " interrupt" : ""), "aria-label": a.message},
-      el("h4", {}, el("span", {class: "badge " + (a.interrupt ? "danger" : "warn"), text: t("severity") + ": " + sev}), " ", a.message),
+      el("h4", {}, el("span", {class: "badge " + (a.interrupt ? "danger" : "warn"), text: t("severity") + ": " + sevText}), " ", a.message),
       a.management ? el("p", {}, el("strong", {text: t("management") + ": "}), a.management) : null,
       a.source ? el("p", {class: "small muted"}, t("source") + ": " + a.source) : null,
       form);
