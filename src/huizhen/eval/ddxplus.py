@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +38,8 @@ from huizhen.reasoning.common_differential import differential
 from huizhen.reasoning.next_question import information_gains, next_questions
 
 DIFF_THRESHOLD = 0.01
+#: ``learn_ddxplus`` names its source path in messages; folds have none.
+_NO_PATH = Path("<cross-validation fold>")
 METRIC_KEYS = ("patients", "gtpa1", "gtpa", "ddr", "ddp", "ddf1", "il")
 #: Default confidence at which the interactive session stops asking.
 DEFAULT_STOP = 0.99
@@ -170,8 +173,3 @@ def cross_validate(patients: list[DDXPlusPatient], *, folds: int = 5, seed: int 
     result.outcomes.sort(key=lambda o: o.row)
     return result
 
-
-from pathlib import Path
-
-#: ``learn_ddxplus`` names its source path in messages; folds have none.
-_NO_PATH = Path("<cross-validation fold>")
