@@ -54,11 +54,14 @@ class ServiceUnderTest:
                          "issuers": [{"iss": self.signer.issuer, "jwks_file": "ehr.jwks.json"}]}],
         }
         (self.dir / "tenants.yaml").write_text(yaml.safe_dump(config))
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from huizhen.cli import main; main()", "serve",
-             "--port", str(self.port), "--config", str(self.dir / "tenants.yaml"),
-             "--workers", str(self.workers), "--log-level", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # The server's log goes to a file: a pipe nobody reads fills up and blocks it.
+        self.log = self.dir / "server.log"
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from huizhen.cli import main; main()", "serve",
+                 "--port", str(self.port), "--config", str(self.dir / "tenants.yaml"),
+                 "--workers", str(self.workers), "--log-level", "warning"],
+                stdout=log, stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 60
         while True:
             try:
@@ -66,7 +69,7 @@ class ServiceUnderTest:
                 return self
             except httpx.TransportError:
                 if self.process.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"huizhen serve did not start: {self.process.stderr}")
+                    raise RuntimeError(f"huizhen serve did not start: {self.log.read_text()}")
                 time.sleep(0.2)
 
     def __exit__(self, *exc: object) -> None:

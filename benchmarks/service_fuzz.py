@@ -40,7 +40,7 @@ def _headers(svc: ServiceUnderTest, path: str, given: dict[str, str] | None) -> 
 
 def fuzz(svc: ServiceUnderTest, examples: int) -> dict[str, object]:
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, Phase, given, settings
     from schemathesis import GenerationMode
 
     schema = schemathesis.openapi.from_url(svc.url + "/openapi.json")
@@ -52,7 +52,8 @@ def fuzz(svc: ServiceUnderTest, examples: int) -> dict[str, object]:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
                 @settings(max_examples=examples, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck))
+                          suppress_health_check=list(HealthCheck),
+                          phases=[Phase.explicit, Phase.generate])  # count, don't shrink
                 @given(case=operation.as_strategy(generation_mode=mode))
                 def run(case: schemathesis.Case) -> None:
                     path = case.formatted_path
@@ -75,10 +76,12 @@ def fuzz(svc: ServiceUnderTest, examples: int) -> dict[str, object]:
                         failures.append(f"{case.method} {path}: {response.status_code} "
                                         f"{response.text[:200]}")
 
+                print(f"fuzzing {operation.label} ({mode.value})", file=sys.stderr, flush=True)
                 try:
                     run()
                 except Exception as err:  # hypothesis found nothing to generate, etc.
-                    statuses[f"{operation.label} (generation: {type(err).__name__})"] += 1
+                    statuses[f"{operation.label} (generation: {type(err).__name__}: "
+                             f"{str(err).splitlines()[0][:80]})"] += 1
     return {"cases": sum(v for k, v in statuses.items() if "(" not in k),
             "server_errors": len(failures), "failures": failures[:10],
             "statuses": dict(sorted(statuses.items()))}
@@ -124,7 +127,10 @@ def main() -> None:
         report = fuzz(svc, args.examples)
         report["jwt"] = jwt_refusals(svc)
         alive = httpx.get(svc.url + "/health").status_code
+        log = svc.log.read_text(encoding="utf-8", errors="replace")
     report["alive_after"] = alive
+    report["server_log_incidents"] = log.count("incident ")
+    report["server_log_tail"] = log.splitlines()[-15:]
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
 

@@ -87,3 +87,21 @@ def test_search_before_any_ingest_is_404_not_a_server_error(http: httpx.Client, 
         "type": "NotFoundError", "field": "knowledge_base", "value": "kb.sqlite",
         "message": "knowledge_base='kb.sqlite': this tenant has no knowledge base yet; "
                    "ingest documents first"}}
+
+
+def test_fuzz_findings_are_4xx(http: httpx.Client, api_keys) -> None:
+    """Inputs schema-driven fuzzing found answered with 500 before."""
+    a = {"X-API-Key": api_keys["hospital-a"]}
+    unknown = http.post("/v1/rare/rank", headers=a, json={"present": ["HP:7650520"]})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["field"] == "present[0]"
+    assert unknown.json()["error"]["value"] == "HP:7650520"
+    bad64 = http.post("/v1/knowledge/documents", headers=a,
+                      json={"filename": "scan.pdf", "content_base64": "\u00b3\u00b3\u00b3\u00b3"})
+    assert bad64.status_code == 422
+    assert bad64.json()["error"]["message"] == "content_base64: not valid base64"
+    http.post("/v1/knowledge/documents", headers=a, json={"filename": "p.md", "text": "# P\n\nText."})
+    dense = http.get("/v1/knowledge/search", headers=a, params={"q": "text", "mode": "dense"})
+    assert dense.status_code == 422
+    assert dense.json()["error"]["message"] == (
+        "mode='dense': this knowledge base has no embeddings; use mode=lexical or hybrid")

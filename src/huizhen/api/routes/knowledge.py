@@ -40,6 +40,13 @@ def knowledge_search(
     if not kb.exists():
         raise NotFoundError("this tenant has no knowledge base yet; ingest documents first",
                             field="knowledge_base", value=kb.name)
+    if mode == "dense":
+        from huizhen.retrieval.dense import has_vectors
+        from huizhen.retrieval.search import open_kb
+
+        if not has_vectors(open_kb(kb)):
+            raise InputError("this knowledge base has no embeddings; use mode=lexical or hybrid",
+                             field="mode", value=mode)
     hits = search(q, kb=kb, tenant=principal.tenant, top=top, mode=mode, lang=lang)
     shown = [hit.to_dict() for hit in hits]
     svc.record(principal, "knowledge-search", {"q": q, "top": top, "mode": mode, "lang": lang},
@@ -68,7 +75,7 @@ def ingest_document(body: DocumentIn, principal: Principal = Depends(api_client)
     else:
         try:
             data = base64.b64decode(body.content_base64 or "", validate=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):  # ValueError: non-ASCII characters
             raise InputError("not valid base64", field="content_base64") from None
     target = _upload_dir(principal.tenant) / body.filename
     previous = target.read_bytes() if target.exists() else None
@@ -97,7 +104,12 @@ def rare_rank(body: RareRankIn, principal: Principal = Depends(api_client),
               svc: Service = Depends(service)) -> dict[str, Any]:
     from huizhen.reasoning.rare import RareQuery, load_ranker
 
-    ranked = load_ranker().rank(RareQuery(present=body.present, excluded=body.excluded,
+    ranker = load_ranker()
+    # Alternative and obsolete ids map to current ones; unknown ids are a 422 naming the item.
+    terms = {name: [ranker.onto.resolve(t, field=f"{name}[{i}]")[0]
+                    for i, t in enumerate(getattr(body, name))]
+             for name in ("present", "excluded")}
+    ranked = ranker.rank(RareQuery(present=terms["present"], excluded=terms["excluded"],
                                           sex=body.sex, onset_years=body.onset_years),
                                 top=body.top)
     svc.record(principal, "rare-rank", body.model_dump(mode="json"), patient_id=body.patient_id,
