@@ -150,7 +150,7 @@ def eval_ddxplus(
     patients: Path = typer.Argument(..., help="DDXPlus patient CSV."),
     model_path: Path | None = typer.Option(None, "--model", help="Model file (default: shipped)."),
     interactive: bool = typer.Option(False, "--interactive", help="Ask questions from INITIAL_EVIDENCE, age, sex."),
-    max_questions: int = typer.Option(20, "--max-questions"),
+    max_questions: int = typer.Option(30, "--max-questions"),
     stop: float = typer.Option(0.99, "--stop", help="Confidence at which questioning stops."),
     red_flags: bool = typer.Option(False, "--red-flags", help="Ask red-flag questions first."),
     cv: int = typer.Option(0, "--cv", help="k-fold cross-validation over PATIENTS: learn on "
