@@ -157,7 +157,7 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
 
     entries_common: list[DifferentialEntry] = []
     if routing.use_common and common_cands:
-        entries_common = fusion.common_entries(common_cands, know.ddx, lang, weight=1 - routing.rare_weight
+        entries_common = fusion.common_entries(common_cands, know.common, lang, weight=1 - routing.rare_weight
                                                if routing.use_rare else 1.0)
     entries_rare: list[DifferentialEntry] = []
     if routing.use_rare:

@@ -14,25 +14,18 @@ from typing import TYPE_CHECKING
 from huizhen.report.model import DifferentialEntry, Evidence
 
 if TYPE_CHECKING:
-    from huizhen.knowledge.ddxplus import DDXPlusKnowledge
-    from huizhen.reasoning.common import CommonCandidate, EvidenceWeight
+    from huizhen.reasoning.common import CommonCandidate, CommonModel, EvidenceWeight
     from huizhen.reasoning.rare import RankedDisease, TermMatch
 
 
-def _answer_label(kb: DDXPlusKnowledge | None, ew: EvidenceWeight, lang: str) -> str:
-    if kb is None or ew.code not in kb.evidences:
-        return f"{ew.code}={ew.answer}"
-    ev = kb.evidences[ew.code]
-    question = ev.question(lang)
-    if ev.kind == "B":
-        no = {"zh": "否", "en": "no"}.get(lang, "no")
-        return question if ew.answer in ("True", "true", "yes", "1") else f"{question} — {no}"
-    return f"{question} — {ev.value_label(ew.answer, lang)}"
-
-
-def common_entries(cands: list[CommonCandidate], kb: DDXPlusKnowledge | None, lang: str,
+def common_entries(cands: list[CommonCandidate], model: CommonModel, lang: str,
                    *, weight: float = 1.0) -> list[DifferentialEntry]:
     """Common-model candidates as differential entries, probabilities scaled by ``weight``."""
+    from huizhen.reasoning.common_cases import answer_label
+
+    def label(e: EvidenceWeight) -> str:
+        return answer_label(model, e.code, e.answer, lang)
+
     out = []
     for c in cands:
         out.append(DifferentialEntry(
@@ -44,10 +37,8 @@ def common_entries(cands: list[CommonCandidate], kb: DDXPlusKnowledge | None, la
             engines=["common"],
             cannot_miss=c.cannot_miss,
             severity=None if c.severity is None else f"DDXPlus severity {c.severity}",
-            evidence_for=[Evidence(_answer_label(kb, e, lang), code=e.code, weight=e.lr)
-                          for e in c.evidence_for],
-            evidence_against=[Evidence(_answer_label(kb, e, lang), code=e.code, weight=e.lr)
-                              for e in c.evidence_against],
+            evidence_for=[Evidence(label(e), code=e.code, weight=e.lr) for e in c.evidence_for],
+            evidence_against=[Evidence(label(e), code=e.code, weight=e.lr) for e in c.evidence_against],
             engine_scores={"common": c.probability},
         ))
     return out
