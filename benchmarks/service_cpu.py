@@ -23,12 +23,12 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import service_load  # noqa: E402
-from service_env import API_KEY  # noqa: E402
+import service_load
+from service_env import API_KEY
 
-from huizhen.api import create_app  # noqa: E402
-from huizhen.auth.client import CDSClientSigner, generate_key  # noqa: E402
-from huizhen.tenants import build_config, hash_api_key  # noqa: E402
+from huizhen.api import create_app
+from huizhen.auth.client import CDSClientSigner, generate_key
+from huizhen.tenants import build_config, hash_api_key
 
 
 class InProcess:

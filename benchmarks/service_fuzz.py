@@ -25,7 +25,7 @@ import httpx
 import jwt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from service_env import API_KEY, ServiceUnderTest, example  # noqa: E402
+from service_env import API_KEY, ServiceUnderTest, example
 
 
 def _headers(svc: ServiceUnderTest, path: str, given: dict[str, str] | None) -> dict[str, str]:
@@ -58,7 +58,7 @@ def fuzz(svc: ServiceUnderTest, examples: int) -> dict[str, object]:
                 def run(case: schemathesis.Case) -> None:
                     path = case.formatted_path
                     kwargs: dict[str, object] = {"params": case.query or None}
-                    if case.body is not None and not isinstance(case.body, type(None)):
+                    if case.body is not None and not (case.body is None):
                         try:
                             kwargs["content"] = json.dumps(case.body).encode()
                         except TypeError:

@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from service_env import API_KEY, ServiceUnderTest, example  # noqa: E402
+from service_env import API_KEY, ServiceUnderTest, example
 
 
 @dataclass

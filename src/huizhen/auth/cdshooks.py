@@ -128,7 +128,7 @@ class JWTVerifier:
         iss = unverified.get("iss")
         if not isinstance(iss, str) or iss not in self._config.issuers:
             raise AuthError("issuer is not on the allowlist", field="iss", value=iss)
-        tenant, issuer = self._tenant_for(iss, unverified.get("tenant"))
+        tenant, _issuer = self._tenant_for(iss, unverified.get("tenant"))
         kid = header.get("kid")
         try:
             with self._lock:

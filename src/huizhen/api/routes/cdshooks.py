@@ -94,7 +94,7 @@ def discovery(principal: Principal = Depends(cds_client)) -> Discovery:
 
 
 def _context(body: HookRequest, spec: HookService,
-             model: type[OrderContext] | type[PatientViewContext] = OrderContext) -> Any:
+             model: type[OrderContext | PatientViewContext] = OrderContext) -> Any:
     if body.hook != spec.hook:
         raise InputError(f"service {spec.id} answers the {spec.hook} hook", field="hook",
                          value=body.hook)
