@@ -93,6 +93,11 @@ class TenantConfig(_Strict):
     pseudonym_key: str | None = Field(
         default=None, description="Secret for the patient-id hash; default: one per audit store."
     )
+    fhir_servers: list[str] = Field(
+        default_factory=list,
+        description="EHR FHIR base URLs huizhen may query (with the hook's fhirAuthorization) "
+        "for prefetch data the EHR did not send; empty: never query.",
+    )
 
     @field_validator("id")
     @classmethod

@@ -122,3 +122,9 @@ def _bearer() -> Any:
 @pytest.fixture()
 def api_keys() -> dict[str, str]:
     return {"hospital-a": KEY_A, "hospital-b": KEY_B}
+
+
+@pytest.fixture()
+def live_server() -> Any:
+    """Serve another app (a second service, a stand-in FHIR server) on loopback."""
+    return LiveServer

@@ -98,7 +98,7 @@ def test_missing_prefetch_is_412_naming_the_templates(http: httpx.Client, signer
     assert response.json() == {"error": {
         "type": "PrefetchMissingError", "field": "prefetch", "value": ["medications", "allergies"],
         "message": "prefetch=['medications', 'allergies']: required prefetch data is missing and "
-                   "huizhen does not query the EHR's FHIR server; prefetch medications: "
+                   "no fhirAuthorization was given to fetch it with; prefetch medications: "
                    "MedicationRequest?patient={{context.patientId}}&status=active; allergies: "
                    "AllergyIntolerance?patient={{context.patientId}}"}}
 

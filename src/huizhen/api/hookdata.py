@@ -6,9 +6,10 @@ FHIR intake (a resource that fails validation is a 422 naming the prefetch
 key, the entry and the field — a medication check must not silently skip an
 order it could not read) and the pieces are merged into one patient.
 
-huizhen does not call the EHR's FHIR server (offline-first: the service may
-run where it cannot reach it), so a needed prefetch key that is absent is a
-412, as the specification requires.
+A needed prefetch key that is absent is fetched from the EHR's FHIR server
+when the request carries ``fhirServer`` and ``fhirAuthorization`` and the
+tenant lists that server (``huizhen.api.fhirfetch``); otherwise, as the
+specification requires, the answer is 412.
 """
 
 from __future__ import annotations
@@ -51,18 +52,37 @@ class DraftOrder:
     medication: Medication
 
 
-def require_prefetch(prefetch: dict[str, Any] | None, required: tuple[str, ...],
-                     templates: dict[str, str], fhir_server: str | None) -> None:
-    """412 when a required key is absent (a null value means "no data": satisfied)."""
-    missing = [key for key in required if key not in (prefetch or {})]
-    if not missing:
-        return
-    wanted = "; ".join(f"{key}: {templates[key]}" for key in missing)
-    why = ("huizhen does not query the EHR's FHIR server" if fhir_server
-           else "no fhirServer was given to fetch it from")
-    raise PrefetchMissingError(
-        f"required prefetch data is missing and {why}; prefetch {wanted}",
-        field="prefetch", value=missing)
+def complete_prefetch(prefetch: dict[str, Any] | None, required: tuple[str, ...],
+                      templates: dict[str, str], context: dict[str, Any],
+                      fhir_server: str | None, access_token: str | None,
+                      fhir_servers: list[str]) -> dict[str, Any]:
+    """The prefetch data, with absent keys fetched from the EHR when that is allowed.
+
+    A null value means "no data" and satisfies its key.  412 when a required
+    key is absent and cannot be fetched.
+    """
+    from huizhen.api import fhirfetch
+
+    data = dict(prefetch or {})
+    absent = [key for key in templates if key not in data]
+    can_fetch = bool(fhir_server and access_token and fhirfetch.allowed(fhir_server,
+                                                                         fhir_servers))
+    if absent and can_fetch:
+        assert fhir_server is not None and access_token is not None
+        queries = {key: fhirfetch.render(templates[key], context) for key in absent}
+        data.update(fhirfetch.fetch(fhir_server, access_token, queries))
+    missing = [key for key in required if key not in data]
+    if missing:
+        wanted = "; ".join(f"{key}: {templates[key]}" for key in missing)
+        if not fhir_server:
+            why = "no fhirServer was given to fetch it from"
+        elif not access_token:
+            why = "no fhirAuthorization was given to fetch it with"
+        else:
+            why = "the fhirServer is not on this tenant's fhir_servers list"
+        raise PrefetchMissingError(f"required prefetch data is missing and {why}; prefetch "
+                                   f"{wanted}", field="prefetch", value=missing)
+    return data
 
 
 def _as_bundle(value: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from huizhen.api.hookdata import (
     VIEW_REQUIRED,
     draft_orders,
     patient_from_prefetch,
-    require_prefetch,
+    complete_prefetch,
     split_selected,
 )
 from huizhen.api.security import cds_client, cds_feedback_client
@@ -108,13 +108,21 @@ def _context(body: HookRequest, spec: HookService,
                          value=value) from None
 
 
+def _prefetch(body: HookRequest, spec: HookService, principal: Principal,
+              svc: Service) -> dict[str, Any]:
+    token = body.fhirAuthorization.access_token if body.fhirAuthorization else None
+    return complete_prefetch(body.prefetch, spec.required, spec.prefetch, body.context,
+                             body.fhirServer, token,
+                             svc.config.tenant(principal.tenant).fhir_servers)
+
+
 def _order_hook(spec: HookService, body: HookRequest, principal: Principal,
                 svc: Service) -> HookResponse:
     from huizhen import safety
 
     context = _context(body, spec)
-    require_prefetch(body.prefetch, spec.required, spec.prefetch, body.fhirServer)
-    patient = patient_from_prefetch(body.prefetch, context.patientId)
+    prefetch = _prefetch(body, spec, principal, svc)
+    patient = patient_from_prefetch(prefetch, context.patientId)
     drafts = draft_orders(context.draftOrders)
     if spec.hook == "order-select" and context.selections is not None:
         drafts, others = split_selected(drafts, context.selections)
@@ -150,8 +158,8 @@ def patient_view(body: HookRequest, principal: Principal = Depends(cds_client),
 
     spec = SERVICES["huizhen-patient-view"]
     context = _context(body, spec, PatientViewContext)
-    require_prefetch(body.prefetch, spec.required, spec.prefetch, body.fhirServer)
-    patient = patient_from_prefetch(body.prefetch, context.patientId)
+    prefetch = _prefetch(body, spec, principal, svc)
+    patient = patient_from_prefetch(prefetch, context.patientId)
     report = consult(patient, tenant=principal.tenant,
                      kb=svc.config.kb_path(principal.tenant))
     result = cardlib.consult_cards(report)
