@@ -94,7 +94,8 @@ def test_warm_start_reads_the_cached_index(monkeypatch: pytest.MonkeyPatch) -> N
     """A warm start unpickles the index instead of rebuilding it (speed is in benchmarks/meds.md)."""
     from huizhen.knowledge.drugs import vocabulary
 
-    first = load_vocabulary()  # built (or read) once in this test session's cache directory
+    load_vocabulary.cache_clear()  # an earlier test may have loaded it from another cache folder
+    first = load_vocabulary()  # built (or read) in this test session's cache directory
     load_vocabulary.cache_clear()
 
     def no_rebuild() -> None:
