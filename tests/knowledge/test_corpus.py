@@ -162,3 +162,20 @@ def test_init_attaches_prebuilt_vectors_and_refuses_a_foreign_stamp(tmp_path: Pa
     assert other.count_missing_embeddings() == 6  # nothing half-attached
     assert attach_prebuilt(other, tmp_path / "absent.npz") is None
     other.close()
+
+
+def test_shipped_embeddings_cover_the_shipped_corpus_with_the_installed_stamp() -> None:
+    """Guards the recipe: changing the chunker, the embedding text or the model without
+    rebuilding the prebuilt vectors (scripts/build_kb_embeddings.py) fails here."""
+    import numpy as np
+
+    from huizhen.retrieval.embedding import stamp, text_key
+    from huizhen.retrieval.indexing import section_embedding_text
+    from huizhen.retrieval.prebuilt import PREBUILT
+
+    with np.load(PREBUILT) as z:
+        assert str(z["stamp"]) == stamp()
+        keys = set(z["keys"].tolist())
+        assert z["vectors"].dtype == np.int8 and z["vectors"].shape == (len(keys), 384)
+    wanted = {text_key(section_embedding_text(s)) for d in iter_medquad() for s in d.sections}
+    assert wanted == keys
