@@ -82,6 +82,14 @@ def test_every_format_is_searchable(kb: SQLiteStore) -> None:
         assert _where(search(q, kb=kb, tenant="hosp-a", mode="lexical", top=1)) == [("hosp-a", path)], q
 
 
+def test_unknown_subject_matches_nothing_lexically(kb: SQLiteStore) -> None:
+    # "symptoms" alone is a fair query; "symptoms of <unknown word>" must not return
+    # every symptoms section as if it matched
+    assert len(search("symptoms", kb=kb, mode="lexical", top=5)) == 2
+    assert search("What are the symptoms of zzyzxitis?", kb=kb, mode="lexical") == []
+    assert search("痛风的症状", kb=kb, mode="lexical") == []
+
+
 def test_source_filter_and_bad_queries(kb: SQLiteStore) -> None:
     assert {h.source for h in search("treatment", kb=kb, tenant="hosp-a", mode="lexical",
                                      source="TestSource", top=10)} == {"TestSource"}

@@ -212,6 +212,12 @@ def lexical_search(store: KnowledgeStore, query: str, filters: Filters, limit: i
     index = lexical_index(store)
     if len(index.chunk_ids) == 0:
         return []
+    # A query whose subject is unknown to the index ("痛风的症状" over English documents)
+    # would match only section-type words, ranking every "symptoms" section alike: noise.
+    generic = _section_type_terms() | frozenset(tokens(_OVERVIEW_TERMS))
+    subject = [t for t in terms if t not in generic]
+    if subject and not any(t in index.vocab for t in subject):
+        return []
     allowed = mask(index.scopes, index.languages, index.sources, filters)
     return top_k(index.chunk_ids, index.score(terms), allowed, limit)
 
