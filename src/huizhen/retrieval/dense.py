@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from huizhen.errors import KnowledgeError
 from huizhen.retrieval.embedding import Embedder, default_embedder, quantize, stamp
 from huizhen.retrieval.lexical import mask, top_k
@@ -21,7 +23,7 @@ from huizhen.store.base import Filters, KnowledgeStore, VectorSet
 
 STAMP_KEY = "embedding_stamp"
 
-_cache: dict[str, tuple[int, VectorSet]] = {}
+_cache: dict[str, tuple[int, VectorSet, dict[Filters, np.ndarray]]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -38,26 +40,42 @@ def check_stamp(store: KnowledgeStore) -> None:
 
 
 def vector_set(store: KnowledgeStore) -> VectorSet:
+    return _cached(store)[0]
+
+
+def allowed_vectors(store: KnowledgeStore, filters: Filters) -> tuple[VectorSet, np.ndarray]:
+    """The vectors and the rows ``filters`` allow, from one cache entry (so the mask
+    always belongs to these vectors), memoised per generation."""
+    vs, masks = _cached(store)
+    m = masks.get(filters)
+    if m is None:
+        if len(masks) > 256:
+            masks.clear()
+        m = masks[filters] = mask(vs.scopes, vs.languages, vs.sources, filters)
+    return vs, m
+
+
+def _cached(store: KnowledgeStore) -> tuple[VectorSet, dict[Filters, np.ndarray]]:
     gen = store.generation()
     ident = f"{store.location}|{store.get_meta('kb_id')}"
     with _cache_lock:
         hit = _cache.get(ident)
         if hit is not None and hit[0] == gen:
-            return hit[1]
+            return hit[1], hit[2]
     vs = store.vectors()
+    masks: dict[Filters, np.ndarray] = {}
     with _cache_lock:
-        _cache[ident] = (gen, vs)
-    return vs
+        _cache[ident] = (gen, vs, masks)
+    return vs, masks
 
 
 def dense_search(store: KnowledgeStore, query: str, filters: Filters, limit: int = 50,
                  embedder: Embedder | None = None) -> list[tuple[int, float]]:
     """(chunk_id, cosine) best first over chunks the filters allow."""
     check_stamp(store)
-    vs = vector_set(store)
+    vs, allowed = allowed_vectors(store, filters)
     if len(vs.chunk_ids) == 0:
         return []
-    allowed = mask(vs.scopes, vs.languages, vs.sources, filters)
     if not allowed.any():
         return []
     q = (embedder or default_embedder()).query(query)

@@ -135,12 +135,11 @@ def dense_ready(store: KnowledgeStore, filters: Filters) -> bool:
     Until then (a hospital's documents still being embedded) hybrid is lexical."""
     if not has_vectors(store):
         return False
-    from huizhen.retrieval.dense import vector_set
-    from huizhen.retrieval.lexical import lexical_index, mask
+    from huizhen.retrieval.dense import allowed_vectors
+    from huizhen.retrieval.lexical import lexical_index
 
-    lx, vs = lexical_index(store), vector_set(store)
-    want = int(mask(lx.scopes, lx.languages, lx.sources, filters).sum())
-    have = int(mask(vs.scopes, vs.languages, vs.sources, filters).sum())
+    want = int(lexical_index(store).allowed(filters).sum())
+    have = int(allowed_vectors(store, filters)[1].sum())
     return want > 0 and have >= want
 
 
