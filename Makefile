@@ -14,6 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
+	$(BIN)/huizhen kb init
 	$(BIN)/huizhen demo
 
 test: install

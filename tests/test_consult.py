@@ -90,3 +90,30 @@ def test_treatment_options_follow_renal_function(know) -> None:  # type: ignore[
     assert seen["ibuprofen"] == (False, [("renal", "major")])
     assert seen["colchicine"] == (True, [("renal", "moderate")])
     assert all(o.safe and not o.alerts for o in treatment_options([entry], normal))
+
+
+def test_cites_passages_that_name_the_diagnosis_and_a_tenant_sees_its_own(know, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from huizhen.knowledge.corpus import ingest
+    from huizhen.store.sqlite import SQLiteStore
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pneumonia.md").write_text("# Pneumonia\n\n## Treatment\n\nMost community-acquired pneumonia is "
+                                       "treated at home with antibiotics.\n", encoding="utf-8")
+    (docs / "cold-agglutinin.md").write_text("# Cold agglutinin disease\n\n## Treatment\n\nKeep warm; "
+                                             "rituximab for severe anaemia.\n", encoding="utf-8")
+    hosp = tmp_path / "hosp"
+    hosp.mkdir()
+    (hosp / "cap-protocol.md").write_text("# Pneumonia protocol\n\n## Treatment\n\nWard protocol for "
+                                          "pneumonia: amoxicillin first.\n", encoding="utf-8")
+    kb = tmp_path / "kb.sqlite"
+    store = SQLiteStore(kb)
+    ingest([docs], store)
+    ingest([hosp], store, "hosp-a")
+    patient = load_patient(EXAMPLES / "consult" / "zh_fever_cough.txt")
+    public = consult(patient, knowledge=know, kb=kb)
+    assert [(c.title, c.heading, c.scope) for c in public.citations] == [
+        ("Pneumonia", "Pneumonia › Treatment", "public")]
+    mine = consult(patient, knowledge=know, kb=kb, tenant="hosp-a")
+    assert sorted((c.title, c.scope) for c in mine.citations) == [
+        ("Pneumonia", "public"), ("Pneumonia protocol", "hosp-a")]
