@@ -2,7 +2,7 @@
 
 Starts the real server (uvicorn, loopback) with a throwaway tenant, drives
 Debian's headless Chromium with Selenium, and prints a Markdown table for
-``benchmarks/web.md``::
+``BENCHMARKS.md``::
 
     .venv/bin/python benchmarks/web_page.py [--loads 15] [--consults 30]
 

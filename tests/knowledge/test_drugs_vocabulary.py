@@ -91,7 +91,7 @@ def test_every_chinese_name_resolves_to_its_row(vocab) -> None:  # type: ignore[
 
 
 def test_warm_start_reads_the_cached_index(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A warm start unpickles the index instead of rebuilding it (speed is in benchmarks/meds.md)."""
+    """A warm start unpickles the index instead of rebuilding it (speed is in BENCHMARKS.md)."""
     from huizhen.knowledge.drugs import vocabulary
 
     load_vocabulary.cache_clear()  # an earlier test may have loaded it from another cache folder

@@ -80,5 +80,5 @@ def test_twenty_drug_list_is_checked_whole() -> None:
              "insulin glargine", "clopidogrel", "atorvastatin"]
     p = Patient(medications=[Medication(n) for n in names])
     report = check(p)
-    # Speed (target 5 ms) is measured in benchmarks/meds.md, not here.
+    # Speed (target 5 ms) is measured in BENCHMARKS.md, not here.
     assert len(report.checked) == 20 and report.unchecked == []

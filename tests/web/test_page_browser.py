@@ -92,7 +92,7 @@ def test_a_doctors_session(browser: Any, site: Any) -> None:
     _open(d, site)
     paint = d.execute_script("return performance.getEntriesByName('first-contentful-paint')"
                              ".map(e => e.startTime)")
-    assert paint and paint[0] < 5000  # the 1 s target is measured in benchmarks/web.md
+    assert paint and paint[0] < 5000  # the 1 s target is measured in BENCHMARKS.md
     assert _by_id(d, "tab-note").get_attribute("aria-selected") == "true"
     _by_id(d, "note").send_keys(NOTE)
     _by_id(d, "proposed").send_keys("布洛芬 400mg tid")

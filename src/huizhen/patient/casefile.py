@@ -3,7 +3,7 @@
 Why a format of our own: FHIR and phenopackets are verbose; a clinician who
 wants a second opinion writes ``sex: female, age: 34, findings: [fever, rash]``.
 Every field is optional; unknown fields are listed in ``Patient.unparsed``,
-never silently dropped.  See ``docs/fragments/intake.md`` for the full layout::
+never silently dropped.  See ``docs/intake.md`` for the full layout::
 
     id: case-7
     sex: female            # male | female | other | unknown

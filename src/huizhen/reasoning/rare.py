@@ -3,7 +3,7 @@
 The method follows LIRICAL (Robinson et al., AJHG 2020): each observed patient
 term ``q`` contributes ``LR = P(q | disease) / P(q | other diseases)`` and the
 log-LRs add up (terms treated as independent given the disease).  Measured on
-the dev phenopackets (see ``benchmarks/rare.md``), three changes to LIRICAL's
+the dev phenopackets (see ``BENCHMARKS.md``), three changes to LIRICAL's
 recipe each improved the ranking and are kept:
 
 * **Observed terms** match only when the disease has the term or a more

@@ -35,7 +35,7 @@ from huizhen.knowledge.hpo import (
 #: clinical synopses).  The HPO documents no default and LIRICAL assumes 1.0.
 #: ``None`` means an empirical-Bayes estimate from the release itself: the mean of
 #: the frequencies that *are* given (0.525 in release 2025-01-16).  On the dev set
-#: it beats 1.0 slightly (top-10 0.812 → 0.823); see ``benchmarks/rare.md``.
+#: it beats 1.0 slightly (top-10 0.812 → 0.823); see ``BENCHMARKS.md``.
 DEFAULT_FREQUENCY: float | None = None
 #: Lowest background frequency (LIRICAL's 1/10,000): no term is treated as
 #: impossible outside the diseases annotated to it.

@@ -1,6 +1,6 @@
 """The drug safety knowledge pack: versioned rule tables, loaded once.
 
-Each table in ``data/drugs`` has a documented schema (docs/fragments/meds.md)
+Each table in ``data/drugs`` has a documented schema (docs/meds.md)
 and a ``source`` on every row.  Rules refer to ingredients by DrugBank id or
 to classes by ``class:<id>``; everything is keyed on the *parent moiety* so a
 rule written for "lithium" also fires for "lithium carbonate".  Local rules a
