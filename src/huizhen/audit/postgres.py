@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from huizhen.audit.sql import APPEND_ONLY, SQLAuditStore
+from huizhen.audit.sql import APPEND_ONLY, SQLAuditStore, tables_ddl
 from huizhen.errors import ConfigError
 
 SCHEMA_NAME = "huizhen_audit"
@@ -25,52 +25,7 @@ _INIT_LOCK, _WRITE_LOCK = 0x68757A01, 0x68757A02
 SCHEMA = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA_NAME};
 SET search_path TO {SCHEMA_NAME};
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-  seq BIGSERIAL PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  at TEXT NOT NULL,
-  tenant TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  action TEXT NOT NULL,
-  service TEXT,
-  input_hash TEXT NOT NULL,
-  patient TEXT,
-  knowledge TEXT NOT NULL,
-  shown TEXT NOT NULL,
-  decided TEXT,
-  prev_hash TEXT NOT NULL,
-  hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_tenant ON events (tenant, seq);
-CREATE TABLE IF NOT EXISTS cards (
-  tenant TEXT NOT NULL,
-  uuid TEXT NOT NULL,
-  event_id TEXT NOT NULL REFERENCES events (id),
-  at TEXT NOT NULL,
-  alert_type TEXT NOT NULL,
-  indicator TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  suggestions TEXT NOT NULL,
-  PRIMARY KEY (tenant, uuid)
-);
-CREATE TABLE IF NOT EXISTS feedback (
-  tenant TEXT NOT NULL,
-  card TEXT NOT NULL,
-  outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'overridden')),
-  outcome_at TEXT NOT NULL,
-  accepted TEXT NOT NULL,
-  reason_code TEXT,
-  reason_system TEXT,
-  reason_display TEXT,
-  comment TEXT,
-  event_id TEXT NOT NULL REFERENCES events (id),
-  PRIMARY KEY (tenant, card, outcome, outcome_at)
-);
-CREATE TABLE IF NOT EXISTS nonces (
-  issuer TEXT NOT NULL, jti TEXT NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
-  PRIMARY KEY (issuer, jti)
-);
+{tables_ddl("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION")}
 CREATE OR REPLACE FUNCTION append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$;
 """

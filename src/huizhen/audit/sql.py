@@ -39,6 +39,62 @@ GENESIS = "0" * 64
 APPEND_ONLY = ("events", "cards", "feedback")
 
 
+def tables_ddl(serial: str, real: str) -> str:
+    """The audit tables, one definition for every backend; only the column types of the
+    event sequence (``serial``) and of floating-point times (``real``) differ."""
+    return _TABLES.replace("{serial}", serial).replace("{real}", real)
+
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+  seq {serial},
+  id TEXT NOT NULL UNIQUE,
+  at TEXT NOT NULL,
+  tenant TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  service TEXT,
+  input_hash TEXT NOT NULL,
+  patient TEXT,
+  knowledge TEXT NOT NULL,
+  shown TEXT NOT NULL,
+  decided TEXT,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_tenant ON events (tenant, seq);
+CREATE TABLE IF NOT EXISTS cards (
+  tenant TEXT NOT NULL,
+  uuid TEXT NOT NULL,
+  event_id TEXT NOT NULL REFERENCES events (id),
+  at TEXT NOT NULL,
+  alert_type TEXT NOT NULL,
+  indicator TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  suggestions TEXT NOT NULL,
+  PRIMARY KEY (tenant, uuid)
+);
+CREATE TABLE IF NOT EXISTS feedback (
+  tenant TEXT NOT NULL,
+  card TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'overridden')),
+  outcome_at TEXT NOT NULL,
+  accepted TEXT NOT NULL,
+  reason_code TEXT,
+  reason_system TEXT,
+  reason_display TEXT,
+  comment TEXT,
+  event_id TEXT NOT NULL REFERENCES events (id),
+  PRIMARY KEY (tenant, card, outcome, outcome_at)
+);
+CREATE TABLE IF NOT EXISTS nonces (
+  issuer TEXT NOT NULL, jti TEXT NOT NULL, expires_at {real} NOT NULL,
+  PRIMARY KEY (issuer, jti)
+);
+"""
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
