@@ -117,3 +117,11 @@ def test_cites_passages_that_name_the_diagnosis_and_a_tenant_sees_its_own(know, 
     mine = consult(patient, knowledge=know, kb=kb, tenant="hosp-a")
     assert sorted((c.title, c.scope) for c in mine.citations) == [
         ("Pneumonia", "public"), ("Pneumonia protocol", "hosp-a")]
+
+
+def test_alert_without_an_effect_names_its_trigger_and_keeps_the_engine_notes(know) -> None:  # type: ignore[no-untyped-def]
+    patient = Patient(sex=Sex.FEMALE, age_years=32, pregnant=True, medications=[Medication(written="ibuprofen")])
+    report = consult(patient, knowledge=know)
+    preg = [a for a in report.alerts if a.type == "pregnancy"]
+    assert [(a.severity, a.interrupt, a.message) for a in preg] == [("major", True, "ibuprofen: pregnant")]
+    assert preg[0].management.endswith("(applies from week 20; gestational age not given)")

@@ -103,7 +103,8 @@ def summarise(patient: Patient) -> dict[str, Any]:
 
 def _alerts(report: Any) -> list[Alert]:
     return [Alert(type=a.type, severity=a.severity, interrupt=a.interrupt, drugs=list(a.drugs),
-                  message=f"{' + '.join(a.drugs)}: {a.effect}", trigger=a.trigger, management=a.management,
+                  message=f"{' + '.join(a.drugs)}: {a.effect or a.trigger}", trigger=a.trigger,
+                  management=a.management + "".join(f" ({n})" for n in a.notes),
                   source=a.source + (f" — {a.source_ref}" if a.source_ref else ""))
             for a in report.alerts]
 
@@ -153,7 +154,10 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
     common_top = common_cands[0].probability if common_cands else None
     routing = route(patient, know.onto, common_coverage=coverage, common_top=common_top)
     if answers.unknown:
-        notes.append("findings the common-disease model does not use: " + ", ".join(answers.unknown[:20]))
+        labels = {str(f.code): f.label for f in patient.findings if f.code is not None}
+        unread = [labels.get(u, u) for u in dict.fromkeys(answers.unknown)]
+        notes.append("the common-disease model cannot read these findings, so its ranking does not "
+                     "weigh them: " + ", ".join(unread[:20]))
 
     entries_common: list[DifferentialEntry] = []
     if routing.use_common and common_cands:

