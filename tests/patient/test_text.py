@@ -145,6 +145,20 @@ def test_pregnancy_and_lactation() -> None:
     assert (p.pregnant, p.lactating) == (None, None)
 
 
+@pytest.mark.parametrize(("text", "weeks"), [
+    ("女，32岁，头痛三天。怀孕20周。", 20.0),
+    ("孕32+3周，下肢水肿。", 32.0),
+    ("妊娠12周，恶心呕吐。", 12.0),
+    ("A 30-year-old woman, 20 weeks pregnant, with headache.", 20.0),
+    ("G2P1 at 34/40 with headache.", 34.0),
+    ("She is pregnant. GA 28 weeks.", 28.0),
+    ("怀孕，无不适。", None),
+])
+def test_gestational_age_wherever_it_is_written(text: str, weeks: float | None) -> None:
+    p = read_text(text)
+    assert (p.pregnant, p.gestational_weeks) == (True, weeks)
+
+
 def test_chinese_body_part_symptom_phrases() -> None:
     p = read_text("左膝关节疼痛3天，双下肢浮肿，手指发麻，双下肢无力，右上腹胀痛，无头痛。")
     assert [(f.code.code if f.code else "", f.present, f.source.text if f.source else "")

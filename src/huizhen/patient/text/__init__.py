@@ -45,7 +45,15 @@ _SEX_WORD_EN = re.compile(r"\b(he|his|him|she|her|hers)\b", re.IGNORECASE)
 _AGE_ZH = re.compile(r"(男|女)(?:性|孩|童|婴|患者|患儿)?\s*[，,、\s]?\s*(\d{1,3})\s*(岁|个月|月龄)|"
                      r"(\d{1,3})\s*(岁|个月)\s*(?:的)?\s*(男|女)")
 _PREG = re.compile(r"\bpregnant\b|\bpregnancy\b|\b(?:G\d+P\d+)\b.{0,20}?\b(\d{1,2})\s*(?:weeks?|/40)|"
-                   r"妊娠|怀孕|孕\s*(\d{1,2})\s*周|孕期", re.IGNORECASE)
+                   r"妊娠|怀孕|孕\s*(\d{1,2})\s*(?:\+\s*\d)?\s*周|孕期", re.IGNORECASE)
+#: Gestational age wherever it is written ("怀孕20周", "孕32+3周", "妊娠12周", "20 weeks pregnant",
+#: "28 weeks' gestation", "GA 30 weeks", "G2P1 at 34/40"), read apart from the pregnancy cue so
+#: that "怀孕" matching first does not hide the weeks.
+_GEST = re.compile(r"(?:怀孕|妊娠|孕)\s*(\d{1,2})\s*(?:\+\s*\d)?\s*周|"
+                   r"(\d{1,2})\s*(?:\+\s*\d)?\s*周\s*(?:妊娠|孕)|"
+                   r"\b(\d{1,2})\s*(?:\+\s*\d\s*)?weeks?'?\s*(?:pregnant|gestation|of gestation|of pregnancy)\b|"
+                   r"\b(?:gestational age|gestation|GA)\s*(?:of\s*|:\s*)?(\d{1,2})\s*(?:weeks?|w)\b|"
+                   r"\bG\d+P\d+\b.{0,20}?\b(\d{1,2})\s*(?:weeks?|/40)", re.IGNORECASE)
 _LACT = re.compile(r"\bbreast-?feeding\b|\blactating\b|\bnursing mother\b|哺乳期|哺乳中|母乳喂养中",
                    re.IGNORECASE)
 _ALLERGY_EN = re.compile(r"\ballerg(?:y|ies|ic)\b", re.IGNORECASE)
@@ -103,8 +111,9 @@ def _demographics(text: str, p: Patient) -> None:
         cues = find_cues(text, [])
         if NEGATED not in classify(text, m.start(), m.end(), cues):
             p.pregnant = True
-            weeks = m.group(1) or m.group(2)
-            if weeks:
+            g = _GEST.search(text)
+            weeks = next((w for w in g.groups() if w), None) if g else None
+            if weeks and 1 <= int(weeks) <= 45:
                 p.gestational_weeks = float(weeks)
 
 
