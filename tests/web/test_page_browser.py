@@ -114,8 +114,11 @@ def test_a_doctors_session(browser: Any, site: Any) -> None:
     # Answer the first question in place; the differential is recomputed.
     first = _css(d, "#questions li.question")[0]
     code, question = first.get_attribute("data-code"), first.find_element("css selector", ".q-text").text
+    # A yes/no button answers at once and re-renders the list (``first`` goes stale);
+    # a choice question needs its value picked, then its own button.
+    is_choice = bool(first.find_elements("css selector", "select"))
     first.find_element("css selector", "button, select").click()
-    if first.find_elements("css selector", "select"):
+    if is_choice:
         first.find_element("css selector", ".answer-row button").click()
     _wait(d, lambda d: _css(d, "#answered li.chip"))
     assert question in _by_id(d, "answered").text
