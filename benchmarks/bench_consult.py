@@ -37,7 +37,7 @@ def main() -> None:
     ap.add_argument("--kb", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    know = load_knowledge(kb=args.kb)
+    know = load_knowledge()
     cases = patients()
     consult(cases[0], knowledge=know, kb=args.kb)  # warm the lazy caches
     times: list[float] = []

@@ -11,20 +11,19 @@ note in the report, never a silent gap.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from huizhen import __version__
-from huizhen.errors import HuizhenError
 from huizhen.patient.model import Finding, Patient
 from huizhen.report.model import (
     DISCLAIMER_EN,
     DISCLAIMER_ZH,
     Alert,
-    Citation,
     ConsultReport,
     DifferentialEntry,
     QuestionSuggestion,
@@ -45,19 +44,25 @@ class Knowledge:
     common: Any
     ddx: Any
     cards: dict[str, Any] = field(default_factory=dict)
-    kb_path: Path | None = None
     versions: dict[str, str] = field(default_factory=dict)
 
 
 _KNOWLEDGE: dict[str, Knowledge] = {}
+_KNOWLEDGE_LOCK = threading.Lock()
 
 
-def load_knowledge(*, kb: Path | str | None = None, hpo_dir: Path | str | None = None,
-                   model: Path | str | None = None) -> Knowledge:
-    """Load (once) the HPO release, the rare ranker, the common model and its pack."""
-    key = f"{kb}|{hpo_dir}|{model}"
-    if key in _KNOWLEDGE:
+def load_knowledge(*, hpo_dir: Path | str | None = None, model: Path | str | None = None) -> Knowledge:
+    """Load (once per process, by one thread) the HPO release, the rare ranker, the
+    common model, its pack and the disease cards.  The knowledge base is not part of
+    it: each consult names its own (``kb``), so tenants can differ."""
+    key = f"{hpo_dir}|{model}"
+    with _KNOWLEDGE_LOCK:
+        if key not in _KNOWLEDGE:
+            _KNOWLEDGE[key] = _load(hpo_dir, model)
         return _KNOWLEDGE[key]
+
+
+def _load(hpo_dir: Path | str | None, model: Path | str | None) -> Knowledge:
     from huizhen.knowledge.ddxplus import load_knowledge as load_ddx
     from huizhen.reasoning.common import load_common_model
     from huizhen.reasoning.rare import load_ranker
@@ -68,10 +73,8 @@ def load_knowledge(*, kb: Path | str | None = None, hpo_dir: Path | str | None =
     versions = {"huizhen": __version__, "hpo": ranker.onto.release, "ddxplus": ddx.version}
     from huizhen.treatment.options import default_cards
 
-    know = Knowledge(onto=ranker.onto, ranker=ranker, common=common, ddx=ddx, cards=default_cards(),
-                     kb_path=Path(kb) if kb else None, versions=versions)
-    _KNOWLEDGE[key] = know
-    return know
+    return Knowledge(onto=ranker.onto, ranker=ranker, common=common, ddx=ddx, cards=default_cards(),
+                     versions=versions)
 
 
 def _lang(patient: Patient, lang: str | None) -> str:
@@ -140,10 +143,11 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
     from huizhen.reasoning.next_question import next_questions
     from huizhen.reasoning.rare import query_from_patient
     from huizhen.reasoning.router import route
+    from huizhen.retrieval.citations import cite_diagnoses
     from huizhen.safety import check
 
     started = time.perf_counter()
-    know = knowledge or load_knowledge(kb=kb)
+    know = knowledge or load_knowledge()
     lang = _lang(patient, lang)
     notes: list[str] = []
 
@@ -179,12 +183,11 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
     ]
 
     safety = check(patient, proposed or [])
-    know.versions["drugs"] = safety.knowledge_version
 
     from huizhen.treatment.options import treatment_options
 
     treatments = treatment_options(differential[:TREAT_TOP], patient, lang=lang, cards=know.cards)
-    citations = _citations(differential[:TREAT_TOP], tenant, kb, know, notes, lang)
+    citations = cite_diagnoses(differential[:TREAT_TOP], tenant=tenant, kb=kb, notes=notes)
 
     return ConsultReport(
         patient=summarise(patient),
@@ -194,77 +197,13 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
         alerts=_alerts(safety),
         unchecked_drugs=list(safety.unchecked),
         citations=citations,
-        knowledge=dict(know.versions),
+        knowledge={**know.versions, "drugs": safety.knowledge_version},
         notes=notes,
         routing={"use_common": routing.use_common, "use_rare": routing.use_rare,
                  "rare_weight": routing.rare_weight, "reasons": routing.reasons,
                  "organ_systems": routing.organ_systems, "common_coverage": coverage},
         lang=lang,
         disclaimer=DISCLAIMER_ZH if lang == "zh" else DISCLAIMER_EN,
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
     )
-
-
-#: How the knowledge base names conditions the DDXPlus pack abbreviates (search words only);
-#: a passage is about the diagnosis when its title or heading holds every word of one name.
-_SEARCH_NAMES = {
-    "URTI": ["common cold"],
-    "Influenza": ["influenza", "flu"],
-    "GERD": ["gastroesophageal reflux", "gerd"],
-    "PSVT": ["supraventricular tachycardia"],
-    "SLE": ["lupus"],
-    "HIV (initial infection)": ["hiv"],
-    "Possible NSTEMI / STEMI": ["heart attack"],
-    "Larygospasm": ["laryngospasm"],
-    "Bronchospasm / acute asthma exacerbation": ["asthma"],
-    "Acute COPD exacerbation / infection": ["copd"],
-}
-_STOP = {"with", "without", "type", "and", "the", "acute", "chronic", "possible", "disease", "syndrome",
-         "initial", "infection"}
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in "".join(c.lower() if c.isalnum() else " " for c in text).split()
-            if (len(w) > 2 or w.isdigit()) and w not in _STOP}
-
-
-def _about(names: list[str], title: str) -> bool:
-    """Does a title name the diagnosis (all significant words of one of its names, or 60 %)?"""
-    have = _words(title)
-    for name in names:
-        want = _words(name)
-        if want and len(want & have) >= (len(want) if len(want) <= 3 else 0.6 * len(want)):
-            return True
-    return False
-
-
-def _citations(entries: list[DifferentialEntry], tenant: str | None, kb: Path | str | None,
-               know: Knowledge, notes: list[str], lang: str) -> list[Citation]:
-    """Passages from the knowledge base about the leading diagnoses, numbered for citing.
-
-    A passage is cited only when its document or heading names the diagnosis
-    (shares a significant word with it): a loosely related passage is worse
-    than none, because the doctor would read it as support.
-    """
-    from huizhen.retrieval import search
-
-    out: list[Citation] = []
-    seen: set[int] = set()
-    for entry in entries:
-        names = _SEARCH_NAMES.get(entry.name, [entry.name])
-        try:
-            hits = search(f"{names[0]} treatment", kb=kb, tenant=tenant, top=4)
-        except HuizhenError as err:
-            notes.append(f"knowledge base not searched: {err.render()}")
-            return out
-        kept = 0
-        for h in hits:
-            if h.chunk_id in seen or kept == 2 or not _about(names, h.title + " " + " ".join(h.heading_path)):
-                continue
-            seen.add(h.chunk_id)
-            kept += 1
-            out.append(Citation(n=len(out) + 1, title=h.title, heading=" › ".join(h.heading_path),
-                                snippet=h.snippet, source=h.source, url=h.url, license=h.license,
-                                doc_id=h.doc_id, chunk_id=str(h.chunk_id), scope=h.scope))
-    return out

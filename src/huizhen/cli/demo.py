@@ -46,7 +46,7 @@ def demo(
     from huizhen.report import render_markdown
 
     console = Console()
-    know = load_knowledge(kb=kb)
+    know = load_knowledge()
     for title, rel in EXAMPLES:
         path = example_path(rel)
         console.print(Rule(f"[bold]huizhen demo[/bold] — {title}"))

@@ -210,7 +210,7 @@ def assisted_consult(patient: Patient, *, client: ChatClient | None, knowledge: 
     """The consult, with the model's help where configured (see the module docstring)."""
     from huizhen.consult import consult, load_knowledge
 
-    know = knowledge or load_knowledge(kb=kb)
+    know = knowledge or load_knowledge()
     proposed = list(proposed or [])
     base = consult(patient, knowledge=know, tenant=tenant, lang=lang, proposed=proposed, top=top, kb=kb)
     if client is None:

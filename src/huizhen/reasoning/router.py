@@ -48,14 +48,26 @@ class Routing:
     rare_weight: float = 0.0
 
 
+#: (ontology, its organ-system categories): the last ontology routed, kept with its result.
+_TOPS: list[tuple[Ontology, frozenset[str]]] = []
+
+
+def _organ_tops(onto: Ontology) -> frozenset[str]:
+    """The organ-system categories of the loaded ontology, found once (not per consult)."""
+    if not _TOPS or _TOPS[0][0] is not onto:
+        tops = frozenset(tid for tid, term in onto.terms.items()
+                         if PHENOTYPIC_ABNORMALITY in term.parents and tid not in NONSPECIFIC_SYSTEMS)
+        _TOPS[:] = [(onto, tops)]
+    return _TOPS[0][1]
+
+
 def organ_systems(onto: Ontology, hpo_ids: list[str]) -> list[str]:
     """Top-level phenotype categories (children of HP:0000118) the terms fall in.
 
     Constitutional symptoms and homeostasis (fever, fatigue) accompany almost
     any acute illness, so they do not count as organ systems here.
     """
-    tops = {tid for tid, term in onto.terms.items()
-            if PHENOTYPIC_ABNORMALITY in term.parents and tid not in NONSPECIFIC_SYSTEMS}
+    tops = _organ_tops(onto)
     found: set[str] = set()
     for hid in hpo_ids:
         if hid in onto:
