@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_support import run as _run
 from typer.testing import CliRunner
 
-from huizhen.cli import _register, main
+from huizhen.cli import _register
 from huizhen.cli.app import app
 from huizhen.eval.ddxplus import METRIC_KEYS
 from huizhen.reasoning.common import Answers, load_common_model
@@ -21,11 +22,6 @@ fixture = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixture)
 
 
-def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 def test_learn_generic_csv_and_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

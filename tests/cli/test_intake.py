@@ -4,17 +4,11 @@ import json
 from pathlib import Path
 
 import pytest
-
-from huizhen.cli import main
+from cli_support import run as _run
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 def test_intake_text_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,8 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from huizhen.cli import main
+from cli_support import run as _run
 
 _spec = importlib.util.spec_from_file_location(
     "kb_fixture", Path(__file__).parents[1] / "retrieval" / "kb_fixture.py")
@@ -15,11 +14,6 @@ kbf = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(kbf)
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 def test_kb_commands_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

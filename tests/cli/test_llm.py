@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from huizhen.cli import main
+from cli_support import run as _run
 
 if "llm_test_server" in sys.modules:
     srv = sys.modules["llm_test_server"]
@@ -23,11 +22,6 @@ else:
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "consult" / "zh_fever_cough.txt"
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out = capsys.readouterr()
-    return int(exc.value.code or 0), out.out, out.err
 
 
 @pytest.fixture(autouse=True)

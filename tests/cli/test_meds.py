@@ -6,18 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from huizhen.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from cli_support import run
 
 
 def test_check_text(capsys: pytest.CaptureFixture[str]) -> None:

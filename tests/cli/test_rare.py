@@ -7,22 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from huizhen.cli import main
+from cli_support import run
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "rare" / "KCNT1-PMID_23086397_Patient_4.json"
 SHARED = REPO.parent / "shared" / "data"
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_rare_json(capsys: pytest.CaptureFixture[str]) -> None:
