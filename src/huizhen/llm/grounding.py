@@ -191,10 +191,10 @@ def _negated(text: str) -> bool:
 @lru_cache(maxsize=4096)
 def _drugs(text: str) -> frozenset[str]:
     """DrugBank ids (or lower-case names) of the drugs named in ``text``."""
-    from huizhen.patient.text.drugs import find_drug_mentions
+    from huizhen.knowledge.drugs import load_vocabulary
 
     out: set[str] = set()
-    for m in find_drug_mentions(text):
+    for m in load_vocabulary().find_mentions(text):
         if m.ingredients:
             out.update(i.drugbank_id or i.name.lower() for i in m.ingredients)
         else:

@@ -70,13 +70,10 @@ def dose_in(text: str) -> tuple[float | None, str | None, str | None, float | No
 
 
 def ingredients(name: str) -> list[Ingredient]:
-    """Ingredients from the drug vocabulary when it is installed, else none."""
-    try:
-        from huizhen.knowledge.drugs import load_vocabulary
+    """Ingredients of a written drug name, from the drug vocabulary (none when unknown)."""
+    from huizhen.knowledge.drugs import load_vocabulary
 
-        return list(load_vocabulary().normalise(name))
-    except Exception:  # noqa: BLE001 -- a vocabulary failure must not lose the medication
-        return []
+    return list(load_vocabulary().normalise(name))
 
 
 def parse_medication(item: Any, *, source: str, field: str) -> Medication:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from huizhen.knowledge.drugs import load_vocabulary
 from huizhen.patient.medication import dose_in
 from huizhen.patient.model import (
     Allergy,
@@ -24,7 +25,6 @@ from huizhen.patient.model import (
     Unparsed,
 )
 from huizhen.patient.text.context import FAMILY, HISTORY, NEGATED, POSSIBLE, classify, find_cues
-from huizhen.patient.text.drugs import find_drug_mentions
 from huizhen.patient.text.matcher import find_mentions, simplified
 from huizhen.patient.text.vitals import find_vitals, spans
 
@@ -181,7 +181,7 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
                                       and u.source.end is not None]
     mentions = [m for m in find_mentions(text)
                 if not any(s < m.end and m.start < e for s, e in vspans)]
-    drugs = [d for d in find_drug_mentions(text)
+    drugs = [d for d in sorted(load_vocabulary().find_mentions(text), key=lambda d: d.start)
              if not any(d.start < m.end and m.start < d.end for m in mentions)]
     protected = [(m.start, m.end) for m in mentions] + vspans + [(d.start, d.end) for d in drugs]
     cues = find_cues(stext, protected)
