@@ -71,9 +71,9 @@ def _load(hpo_dir: Path | str | None, model: Path | str | None) -> Knowledge:
     common = load_common_model(model)
     ddx = load_ddx()
     versions = {"huizhen": __version__, "hpo": ranker.onto.release, "ddxplus": ddx.version}
-    from huizhen.treatment.options import default_cards
+    from huizhen.knowledge.disease_cards import load_cards
 
-    return Knowledge(onto=ranker.onto, ranker=ranker, common=common, ddx=ddx, cards=default_cards(),
+    return Knowledge(onto=ranker.onto, ranker=ranker, common=common, ddx=ddx, cards=load_cards(),
                      versions=versions)
 
 

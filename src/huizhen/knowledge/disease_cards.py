@@ -34,6 +34,7 @@ Schema (all text fields are ``{en: ..., zh: ...}``)::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -195,8 +196,19 @@ def load_card(path: Path) -> DiseaseCard:
 
 
 def load_cards(directory: Path | None = None) -> dict[str, DiseaseCard]:
-    """All cards of a folder (default: the DDXPlus pack's), by id; a duplicate id is an error."""
-    folder = directory or CARDS_DIR
+    """All cards of a folder (default: the DDXPlus pack's, parsed once per process), by id;
+    a duplicate id is an error.  The result is shared: read it, do not change it."""
+    if directory is None:
+        return _default_cards()
+    return _read_cards(directory)
+
+
+@lru_cache(maxsize=1)
+def _default_cards() -> dict[str, DiseaseCard]:
+    return _read_cards(CARDS_DIR)
+
+
+def _read_cards(folder: Path) -> dict[str, DiseaseCard]:
     cards: dict[str, DiseaseCard] = {}
     for path in sorted(folder.glob("*.yaml")):
         card = load_card(path)

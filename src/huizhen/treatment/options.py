@@ -14,24 +14,15 @@ from huizhen.patient.model import Patient
 from huizhen.report.model import Alert, DifferentialEntry, TreatmentOption
 
 
-_CARDS: dict[str, Any] = {}
-
-
-def default_cards() -> dict[str, Any]:
-    """The shipped disease cards by DDXPlus condition id, parsed once per process."""
-    if not _CARDS:
-        from huizhen.knowledge.disease_cards import load_cards
-
-        _CARDS.update(load_cards())
-    return _CARDS
-
-
 def treatment_options(entries: list[DifferentialEntry], patient: Patient, *, lang: str = "en",
                       cards: dict[str, Any] | None = None) -> list[TreatmentOption]:
     """Options for each entry that has a card, each checked against this patient."""
     from huizhen.safety import check
 
-    cards = default_cards() if cards is None else cards
+    if cards is None:
+        from huizhen.knowledge.disease_cards import load_cards
+
+        cards = load_cards()
     out: list[TreatmentOption] = []
     for entry in entries:
         card = cards.get(entry.id.removeprefix("ddxplus:")) if entry.id.startswith("ddxplus:") else None
