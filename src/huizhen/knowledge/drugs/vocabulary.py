@@ -40,6 +40,8 @@ from huizhen.paths import PACKAGE_DATA, cache_dir
 from huizhen.patient.model import Code, CodeSystem, Ingredient
 
 DRUG_DATA = PACKAGE_DATA / "drugs"
+#: Names whose resolution is remembered per vocabulary (see ``Vocabulary._resolve``).
+_RESOLVED_MAX = 20_000
 _FORMAT = 7  # bump when the pickled layout changes
 
 #: Extra words (esters, prodrug suffixes) that separate a salt entry from its parent.
@@ -140,6 +142,21 @@ class Vocabulary:
         return [self.ingredient(i) for i in ids]
 
     def _resolve(self, name: str) -> tuple[str, ...]:
+        """Memoised: the vocabulary never changes after it is built, a name always resolves
+        to the same ids, and a medication list repeats the same few names on every call
+        (folding and the free-text fallback cost ~1 ms a name)."""
+        memo: dict[str, tuple[str, ...]] | None = self.__dict__.get("_resolved")
+        if memo is None:
+            memo = self.__dict__.setdefault("_resolved", {})
+        ids = memo.get(name)
+        if ids is None:
+            ids = self._resolve_uncached(name)
+            if len(memo) >= _RESOLVED_MAX:
+                memo.clear()  # bounded: free text from many callers must not grow it forever
+            memo[name] = ids
+        return ids
+
+    def _resolve_uncached(self, name: str) -> tuple[str, ...]:
         if not name or not name.strip():
             return ()
         ids = self.lookup_ids(name)
