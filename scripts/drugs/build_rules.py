@@ -11,15 +11,12 @@ pack.  It stops on any name it cannot resolve: no rule ships without an id.
 from __future__ import annotations
 
 import csv
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
+from common import DATA, HERE, stop_if_unresolved, write_table
+
 from huizhen.knowledge.drugs.vocabulary import load_vocabulary
 
-RULES = Path(__file__).resolve().parent / "rules"
-DATA = ROOT / "src/huizhen/data/drugs"
+RULES = HERE / "rules"
 
 
 def main() -> None:
@@ -47,23 +44,14 @@ def main() -> None:
             rows = list(csv.DictReader(fh))
             fields = list(rows[0].keys())
         for row in rows:
-            for col in ("drug", "allergen"):
-                if col in row and not row[col].startswith("class:") and col + "_id" not in fields:
-                    pass
             if "drug" in row:
                 row["drug_id"] = ref(row["drug"])
             if "allergen" in row:
                 row["allergen_id"] = ref(row["allergen"])
             if not row.get("source"):
                 missing.append(f"{path.name}: row without source {row}")
-        out_fields = fields + [c for c in ("drug_id", "allergen_id") if c in rows[0]]
-        with open(DATA / path.name, "w", newline="", encoding="utf-8") as fh:
-            w = csv.DictWriter(fh, fieldnames=out_fields)
-            w.writeheader()
-            w.writerows(rows)
-        print(f"{path.name}: {len(rows)} rows")
-    if missing:
-        sys.exit(f"unresolved: {sorted(set(missing))}")
+        write_table(DATA / path.name, fields + [c for c in ("drug_id", "allergen_id") if c in rows[0]], rows)
+    stop_if_unresolved(missing)
 
 
 if __name__ == "__main__":
