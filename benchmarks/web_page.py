@@ -65,7 +65,7 @@ def main() -> int:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from huizhen.web.view import knowledge
+    from huizhen.api.consult_view import knowledge
 
     knowledge()
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,7 +126,7 @@ def main() -> int:
                 trips.append(float(d.find_element(By.ID, "status").get_attribute("data-ms")))
             with httpx.Client(base_url=url, headers={"X-API-Key": KEY}) as http:
                 for _ in range(args.consults):
-                    out = http.post("/v1/web/consult", json={"text": NOTE}).json()
+                    out = http.post("/v1/consult", json={"text": NOTE}).json()
                     server_ms.append(out["elapsed_ms"])
             rows.append(("consult round trip shown (click → rendered)", _summary(trips),
                          "≤ 500 ms"))

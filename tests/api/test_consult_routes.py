@@ -1,4 +1,4 @@
-"""The page's consult API (``/v1/web/consult``, ``/v1/web/passages``) and the page files,
+"""The consult API as the page calls it (``/v1/consult``, ``/v1/web/passages``) and the page files,
 over a real uvicorn server on loopback, called with httpx as the page calls them."""
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ NOTE_ZH = "男，68岁，发热3天，咳嗽，咳黄痰，气促。正在服用
 def _knowledge_loaded() -> None:
     """Load the consult's knowledge before the server is called (once per process), so a
     slow machine's first load does not count against the client's timeout."""
-    from huizhen.web.view import knowledge
+    from huizhen.api.consult_view import knowledge
 
     knowledge()
 
 
 def _post(http: httpx.Client, key: str, body: dict[str, Any]) -> httpx.Response:
-    return http.post("/v1/web/consult", json=body, headers={"X-API-Key": key})
+    return http.post("/v1/consult", json=body, headers={"X-API-Key": key})
 
 
 def _no_ids(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -163,7 +163,7 @@ def test_uploads(http: httpx.Client, api_keys: dict[str, str], path: str, kind: 
     if kind == "phenopacket":
         assert out["report"]["differential"][0]["engines"] == ["rare"]
     if kind == "case":  # what intake did not understand is shown
-        assert out["intake"]["unparsed"] == ["text: ward: field not in the case format"]
+        assert out["intake"]["unparsed"] == ["case.yaml: ward: field not in the case format"]
 
 
 # -- bad input: a precise 4xx naming the field --------------------------------------------
@@ -172,7 +172,7 @@ def test_uploads(http: httpx.Client, api_keys: dict[str, str], path: str, kind: 
     ({"case": {"id": "x", "pregnant": False}}, 422, "case",
      ("case: the case is empty; give at least a finding, a vital sign, a lab, a medication or "
       "a note")),
-    ({}, 422, "body", "body={}: Value error, give exactly one of text, case or document"),
+    ({}, 422, "body", "body={}: Value error, give exactly one of text, case, patient or document"),
     ({"text": "发热", "case": {"age": 3}}, 422, "body", None),
     ({"document": '{"resourceType": "Bundle", ', "filename": "b.json"}, 422, None,
      "b.json: invalid JSON: Expecting property name enclosed in double quotes at line 1 column 28"),
@@ -203,7 +203,7 @@ def test_bad_input(http: httpx.Client, api_keys: dict[str, str], body: dict[str,
 
 
 def test_authentication_is_required(http: httpx.Client) -> None:
-    r = http.post("/v1/web/consult", json={"text": NOTE_ZH})
+    r = http.post("/v1/consult", json={"text": NOTE_ZH})
     assert r.status_code == 401
     assert r.json()["error"]["message"] == ("X-API-Key: missing API key; send it in the "
                                             "X-API-Key header")

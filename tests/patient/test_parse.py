@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from huizhen.errors import InputError, UnsupportedFormatError
-from huizhen.patient.parse import load_patient, sniff
+from huizhen.patient.parse import load_patient, read_patient, sniff
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -63,3 +63,14 @@ def test_a_mistyped_path_is_not_read_as_a_note() -> None:
     with pytest.raises(InputError) as err:
         load_patient("no/such/case.yaml")
     assert str(err.value) == "no/such/case.yaml: no such file"
+
+
+def test_read_patient_never_opens_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text("age: 40\nsex: female\nfindings: [HP:0001945]\n", encoding="utf-8")
+    assert load_patient(str(path)).age_years == 40.0  # the command line: a path is that file
+    note = read_patient(str(path))  # a form or a network caller: the text is the note
+    assert (note.age_years, note.findings, note.source) == (None, [], "text")
+    with pytest.raises(InputError) as err:
+        read_patient('{"resourceType": "Bundle"', name="patient")
+    assert str(err.value) == "patient: invalid JSON: Expecting ',' delimiter at line 1 column 26"

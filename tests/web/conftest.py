@@ -78,7 +78,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                      "api_keys": [{"id": "doctor", "sha256": hash_api_key(KEY)}]}],
     }, base_dir=base)
     ingest([base / "bronchitis.md"], open_kb(config.kb_path("clinic")), "clinic")
-    from huizhen.web.view import knowledge
+    from huizhen.api.consult_view import knowledge
 
     knowledge()  # loaded before the browser's first consult, whatever the machine's load
     app = create_app(config)

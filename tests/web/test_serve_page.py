@@ -47,7 +47,7 @@ def test_serve_serves_the_page(tmp_path: Path) -> None:
             assert page.status_code == 200 and "<title>会诊 huizhen</title>" in page.text
             for name in ("app.js", "style.css"):
                 assert http.get(f"/static/{name}").status_code == 200
-            empty = http.post("/v1/web/consult", json={"case": {}}, headers={"X-API-Key": "k"})
+            empty = http.post("/v1/consult", json={"case": {}}, headers={"X-API-Key": "k"})
             assert empty.status_code == 422
             assert empty.json()["error"]["field"] == "case"
     finally:

@@ -1,10 +1,10 @@
-"""The consult as the doctor's page (and any REST client) sees it.
+"""The consult as ``POST /v1/consult`` serves it (the doctor's page and any REST client).
 
 Why a module of its own: the page needs a few things the ``ConsultReport``
 does not carry — the answer *values* of each next question (the report keeps
 their wording only), the doctor's answers turned back into findings, and one
 id per shown alert so a decision on it can come back as feedback.  All of it
-is a thin layer over intake (``load_patient``), the consult and the DDXPlus
+is a thin layer over intake (``read_patient``), the consult and the DDXPlus
 knowledge pack; nothing here scores, ranks or checks anything.
 """
 
@@ -43,14 +43,14 @@ def knowledge() -> Any:
     global _warmed
     from huizhen.consult import consult, load_knowledge
     from huizhen.errors import HuizhenError
-    from huizhen.patient.parse import load_patient
+    from huizhen.patient.parse import read_patient
 
     with _knowledge_lock:
         know = load_knowledge()
         if not _warmed:
             _warmed = True
             try:
-                consult(load_patient("发热，咳嗽，服用华法林。\n"), knowledge=know)
+                consult(read_patient("发热，咳嗽，服用华法林。"), knowledge=know)
             except HuizhenError:
                 pass  # the doctor's own consult will say what is wrong
         return know
@@ -77,38 +77,41 @@ def _case_is_empty(case: dict[str, Any]) -> bool:
     return not any(case.get(k) not in (None, "", [], {}) for k in MARKERS)
 
 
-def read_input(*, text: str | None, case: dict[str, Any] | None, document: str | None,
-               filename: str | None) -> tuple[Patient, str]:
-    """The patient from exactly one of a note, a form case or an uploaded file.
+def read_input(*, text: str | None = None, case: dict[str, Any] | None = None,
+               patient: dict[str, Any] | None = None, document: str | None = None,
+               filename: str | None = None) -> tuple[Patient, str]:
+    """The patient from exactly one of a note, a form case, a JSON patient or an uploaded file.
 
-    Every content handed to ``load_patient`` ends with a newline: a one-line
-    string naming an existing file would otherwise be read *as that file*.
+    Content is read with ``read_patient``, which never takes text for a file path.
     """
-    from huizhen.patient.parse import load_patient, sniff
+    from huizhen.patient.parse import read_patient, sniff
 
     if text is not None:
         if not text.strip():
             raise InputError("the note is empty; paste or type the case", field="text")
-        return load_patient(text + "\n"), "text"
+        return read_patient(text), "text"
     if case is not None:
         if _case_is_empty(case):
             raise InputError("the case is empty; give at least a finding, a vital sign, a lab, "
                              "a medication or a note", field="case")
-        return load_patient(json.dumps(case, ensure_ascii=False) + "\n"), "case"
-    name = filename or "upload"
-    content = document or ""
+        return read_patient(json.dumps(case, ensure_ascii=False), name="case"), "case"
+    name = filename or ("patient" if patient is not None else "upload")
+    field_name = "patient" if patient is not None else "document"
+    content = json.dumps(patient, ensure_ascii=False) if patient is not None else document or ""
     if "\x00" in content or "\ufffd" in content:
         raise UnsupportedFormatError("not a UTF-8 text file (an image, PDF or word document?); "
                                      "upload a FHIR R4 Bundle, a phenopacket or a case file "
-                                     "(JSON or YAML)", source=name, field="document")
+                                     "(JSON or YAML)", source=name, field=field_name)
     if not content.strip():
-        raise InputError("the uploaded file is empty", source=name, field="document")
+        raise InputError("the uploaded file is empty", source=name, field=field_name)
     kind, _ = sniff(content, name)
     if kind not in FORMATS:
         raise UnsupportedFormatError("neither a FHIR R4 Bundle, a phenopacket nor a case file "
                                      "(JSON or YAML); paste a note in the note box instead",
-                                     source=name, field="document")
-    return load_patient(content if content.endswith("\n") else content + "\n"), kind
+                                     source=name, field=field_name)
+    # A system's JSON patient is held to the FHIR checks (a failing resource is a 422); a
+    # doctor's upload lists what failed among what was not understood and goes on.
+    return read_patient(content, name=name, strict=patient is not None), kind
 
 
 def apply_answers(patient: Patient, answers: list[Answer], lang: str) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""One entry point for patient input: ``load_patient(source) -> Patient``.
+"""One entry point for patient input: ``load_patient(source) -> Patient`` (a path or
+text; ``read_patient(content)`` for text that must never be taken for a path).
 
 Why by content and not by file extension: a FHIR bundle saved as ``.txt``, a
 phenopacket named ``case.json`` and a note pasted on the command line must all
@@ -109,10 +110,20 @@ def _kind(data: dict[str, Any], name: str) -> str:
 def load_patient(source: str | Path, *, strict: bool = False, lang: str | None = None) -> Patient:
     """Read a patient from a file path or from text, whatever its format.
 
+    A one-line string naming an existing file is read *as that file* (the
+    command line's ``huizhen intake case.json``); a caller whose text comes from
+    a network or a form uses :func:`read_patient`, which never opens a file.
     ``strict``: a FHIR resource that fails a check raises instead of being listed
     in ``unparsed``.  ``lang`` forces the language of free text ("zh" or "en").
     """
     content, name, _ = _read(source)
+    return read_patient(content, name=name, strict=strict, lang=lang)
+
+
+def read_patient(content: str, *, name: str = "text", strict: bool = False,
+                 lang: str | None = None) -> Patient:
+    """Read a patient from ``content`` (never a path), whatever its format; ``name``
+    is what messages call the input (a file name, "patient", "text")."""
     if not content.strip():
         raise InputError("empty input", source=name)
     kind, data = sniff(content, name)

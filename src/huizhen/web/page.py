@@ -52,7 +52,7 @@ _warm = threading.Event()
 
 def _warm_up() -> None:
     """Load the consult's knowledge off the request path, while the doctor types."""
-    from huizhen.web.view import knowledge
+    from huizhen.api.consult_view import knowledge
 
     knowledge()
 

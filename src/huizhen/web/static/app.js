@@ -302,7 +302,7 @@
     $("run").disabled = true;
     $("status").textContent = t("running");
     try {
-      const data = await call("POST", "/v1/web/consult", buildBody());
+      const data = await call("POST", "/v1/consult", buildBody());
       state.last = data;
       render(data);
       const ms = Math.round(performance.now() - started);
