@@ -153,6 +153,26 @@ def test_missing_claims_and_overlong_tokens_are_refused(verifier, signers) -> No
     _refused(verifier, "", "missing bearer token")
 
 
+def test_malformed_tokens_are_refused_naming_the_part(verifier, signers) -> None:
+    good = signers["es"].token(AUD)
+    head, body, sig = good.split(".")
+    _refused(verifier, f"{head}.{body}", "Authorization: malformed JWT: not three dot-separated segments")
+    _refused(verifier, f"{head}.{body}.{sig}.{sig}", "malformed JWT: not three dot-separated segments")
+    _refused(verifier, f"%%%.{body}.{sig}", "malformed JWT: the header is not base64url-encoded JSON")
+    _refused(verifier, f"{head}.{_b64(b'not json')}.{sig}",
+             "malformed JWT: the payload is not base64url-encoded JSON")
+    _refused(verifier, f"{_b64(b'[1, 2]')}.{body}.{sig}",
+             "malformed JWT: the header is not a JSON object")
+    listed = _b64(json.dumps({"alg": ["ES384"], "kid": "a-es"}).encode())
+    _refused(verifier, f"{listed}.{body}.{sig}", "alg=['ES384']: signing algorithm refused")
+    # A payload altered after signing: the peek reads it, the strict decode refuses it.
+    forged = _b64(json.dumps({**jwt.decode(good, options={"verify_signature": False}),
+                              "sub": "someone-else"}).encode())
+    _refused(verifier, f"{head}.{forged}.{sig}", "signature does not verify with the issuer's key")
+    # The genuine token was not consumed by the refusals above.
+    assert verifier.verify(good, AUD).tenant == "hospital-a"
+
+
 def test_weak_rsa_keys_are_refused(tmp_path: Path) -> None:
     weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     config = build_config({"service_url": SERVICE, "tenants": [{"id": "t", "issuers": [
