@@ -58,6 +58,7 @@ class Service:
         )
 
 
-def service(request: Request) -> Service:
+async def service(request: Request) -> Service:
+    """The shared state (``async``: a plain ``def`` dependency runs in the thread pool)."""
     svc: Service = request.app.state.huizhen
     return svc

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from huizhen.api import cards as cardlib
 from huizhen.api.hookdata import (
@@ -83,14 +84,29 @@ SERVICES: dict[str, HookService] = {
 }
 
 
+def _json(model: BaseModel) -> Response:
+    """The response body, serialised once.
+
+    Handlers return this instead of the model so that FastAPI does not validate
+    and serialise it a second time against ``response_model`` (which stays on
+    each route for the OpenAPI document); ``None`` fields are left out, as
+    ``response_model_exclude_none`` would.
+    """
+    return Response(content=model.model_dump_json(exclude_none=True),
+                    media_type="application/json")
+
+
+_DISCOVERY = Discovery(services=[
+    ServiceDescription(hook=s.hook, title=s.title, description=s.description, id=s.id,
+                       prefetch=s.prefetch)
+    for s in SERVICES.values()
+]).model_dump_json(exclude_none=True)
+
+
 @router.get("", response_model=Discovery, response_model_exclude_none=True,
             summary="CDS Hooks discovery: the services and their prefetch templates")
-def discovery(principal: Principal = Depends(cds_client)) -> Discovery:
-    return Discovery(services=[
-        ServiceDescription(hook=s.hook, title=s.title, description=s.description, id=s.id,
-                           prefetch=s.prefetch)
-        for s in SERVICES.values()
-    ])
+async def discovery(principal: Principal = Depends(cds_client)) -> Response:
+    return Response(content=_DISCOVERY, media_type="application/json")
 
 
 def _context(body: HookRequest, spec: HookService,
@@ -114,6 +130,29 @@ def _prefetch(body: HookRequest, spec: HookService, principal: Principal,
     return complete_prefetch(body.prefetch, spec.required, spec.prefetch, body.context,
                              body.fhirServer, token,
                              svc.config.tenant(principal.tenant).fhir_servers)
+
+
+def _may_fetch(body: HookRequest, spec: HookService) -> bool:
+    """Could answering this call wait on the EHR's FHIR server (an absent prefetch key with
+    a server and token to fetch it)?  Only then does the hook leave the event loop."""
+    prefetch = body.prefetch or {}
+    return (any(key not in prefetch for key in spec.prefetch)
+            and bool(body.fhirServer) and body.fhirAuthorization is not None)
+
+
+async def _answer_order_hook(spec: HookService, body: HookRequest, principal: Principal,
+                             svc: Service) -> Response:
+    """order-select / order-sign on the event loop, or in a worker thread if it may fetch.
+
+    The check is a few milliseconds of CPU and one local audit append, so it
+    runs where the request arrived: handing it to a thread and back costs a
+    large share of that again, and under load the threads only contend for the
+    interpreter lock.  A call that may wait on the network goes to a thread, so
+    the worker keeps answering others meanwhile.
+    """
+    if _may_fetch(body, spec):
+        return _json(await run_in_threadpool(_order_hook, spec, body, principal, svc))
+    return _json(_order_hook(spec, body, principal, svc))
 
 
 def _order_hook(spec: HookService, body: HookRequest, principal: Principal,
@@ -179,17 +218,17 @@ def patient_view(body: HookRequest, principal: Principal = Depends(cds_client),
 @router.post("/huizhen-order-select", response_model=HookResponse,
              response_model_exclude_none=True, summary="order-select: medication alerts as cards",
              responses={412: {"description": "Required prefetch data missing"}})
-def order_select(body: HookRequest, principal: Principal = Depends(cds_client),
-                 svc: Service = Depends(service)) -> HookResponse:
-    return _order_hook(SERVICES["huizhen-order-select"], body, principal, svc)
+async def order_select(body: HookRequest, principal: Principal = Depends(cds_client),
+                       svc: Service = Depends(service)) -> Response:
+    return await _answer_order_hook(SERVICES["huizhen-order-select"], body, principal, svc)
 
 
 @router.post("/huizhen-order-sign", response_model=HookResponse,
              response_model_exclude_none=True, summary="order-sign: medication alerts as cards",
              responses={412: {"description": "Required prefetch data missing"}})
-def order_sign(body: HookRequest, principal: Principal = Depends(cds_client),
-               svc: Service = Depends(service)) -> HookResponse:
-    return _order_hook(SERVICES["huizhen-order-sign"], body, principal, svc)
+async def order_sign(body: HookRequest, principal: Principal = Depends(cds_client),
+                     svc: Service = Depends(service)) -> Response:
+    return await _answer_order_hook(SERVICES["huizhen-order-sign"], body, principal, svc)
 
 
 @router.post("/{service_id}/feedback", response_model=FeedbackResponse,
