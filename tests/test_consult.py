@@ -73,6 +73,9 @@ def test_treatment_option_unsafe_for_allergy_and_low_egfr_is_kept_with_reasons(k
     amox = next(text for text in ok if "amoxicillin" in text.lower())
     assert ok[amox] is True
     assert flagged[amox] == (False, ["allergy"])
+    [why] = next(o.alerts for o in treatment_options([entry], allergic) if o.text == amox)
+    assert (why.message, why.trigger) == ("amoxicillin: hypersensitivity reaction",
+                                          "allergy: penicillin")
     doxy = next(text for text in flagged if "doxycycline" in text.lower())
     assert flagged[doxy] == (True, [])
 

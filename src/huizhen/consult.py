@@ -104,14 +104,6 @@ def summarise(patient: Patient) -> dict[str, Any]:
     }
 
 
-def _alerts(report: Any) -> list[Alert]:
-    return [Alert(type=a.type, severity=a.severity, interrupt=a.interrupt, drugs=list(a.drugs),
-                  message=f"{' + '.join(a.drugs)}: {a.effect or a.trigger}", trigger=a.trigger,
-                  management=a.management + "".join(f" ({n})" for n in a.notes),
-                  source=a.source + (f" — {a.source_ref}" if a.source_ref else ""))
-            for a in report.alerts]
-
-
 def _coverage(model: Any, patient: Patient) -> float | None:
     """Share of the patient's distinct present findings the common model can read."""
     from huizhen.reasoning.common_cases import answers_from_patient
@@ -194,7 +186,7 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
         differential=differential,
         questions=questions,
         treatments=treatments,
-        alerts=_alerts(safety),
+        alerts=[Alert.from_safety(a) for a in safety.alerts],
         unchecked_drugs=list(safety.unchecked),
         citations=citations,
         knowledge={**know.versions, "drugs": safety.knowledge_version},

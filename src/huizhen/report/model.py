@@ -67,6 +67,15 @@ class Alert:
     management: str | None = None
     source: str | None = None
 
+    @classmethod
+    def from_safety(cls, a: Any) -> Alert:
+        """The report's view of a :class:`huizhen.safety.model.Alert` — one wording for
+        the consult's alerts and the treatment options' checks alike."""
+        return cls(type=a.type, severity=a.severity, interrupt=a.interrupt, drugs=list(a.drugs),
+                   message=f"{' + '.join(a.drugs)}: {a.effect or a.trigger}", trigger=a.trigger,
+                   management=a.management + "".join(f" ({n})" for n in a.notes),
+                   source=a.source + (f" — {a.source_ref}" if a.source_ref else ""))
+
 
 @dataclass(slots=True)
 class TreatmentOption:

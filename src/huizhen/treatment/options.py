@@ -37,9 +37,7 @@ def treatment_options(entries: list[DifferentialEntry], patient: Patient, *, lan
                 proposed = {d.lower() for d in drugs}
                 for a in report.alerts:
                     if proposed & {d.lower() for d in a.drugs}:
-                        alerts.append(Alert(type=a.type, severity=a.severity, interrupt=a.interrupt,
-                                            drugs=list(a.drugs), message=f"{a.trigger}: {a.effect}" if a.effect else a.trigger, trigger=a.trigger,
-                                            management=a.management, source=a.source))
+                        alerts.append(Alert.from_safety(a))
                 for u in report.unchecked:
                     if u.lower() in proposed:
                         alerts.append(Alert(type="unchecked", severity="unknown", interrupt=False,
