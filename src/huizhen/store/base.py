@@ -2,7 +2,8 @@
 
 Why a Protocol: callers (ingestion, retrieval, the CLI, the API) depend on this
 and nothing else, so the default embedded SQLite file and a later PostgreSQL
-backend are interchangeable. A backend persists what it is given; it does not
+backend (``huizhen.store.postgres``) are interchangeable; :func:`open_store`
+(``huizhen.store.factory``) picks one from a path or a database URL. A backend persists what it is given; it does not
 parse documents, tokenise or embed — those stay in ``knowledge`` and
 ``retrieval``, so every backend indexes exactly the same terms.
 """
@@ -96,6 +97,11 @@ class KnowledgeStore(Protocol):
 
     def vectors(self) -> VectorSet:
         """Every stored vector, for exact (numpy) dense search."""
+
+    def nearest(self, vector: np.ndarray, filters: Filters, limit: int) -> list[tuple[int, float]]:
+        """(chunk_id, cosine similarity) of the ``limit`` stored vectors nearest to the
+        L2-normalised ``vector`` that ``filters`` allow, best first, ties by chunk id:
+        dense search done by the store (pgvector's ``<=>`` on PostgreSQL)."""
 
     def get_meta(self, key: str) -> str | None: ...
 

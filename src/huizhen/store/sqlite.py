@@ -304,6 +304,26 @@ class SQLiteStore:
                          np.array([r[4] for r in rows], dtype=object),
                          np.array([r[5] for r in rows], dtype=object))
 
+    def nearest(self, vector: np.ndarray, filters: Filters, limit: int) -> list[tuple[int, float]]:
+        """Exact cosine search with numpy over every stored vector (this Python cannot
+        load a vector extension into SQLite)."""
+        vs = self.vectors()
+        if vs.chunk_ids.size == 0 or limit < 1:
+            return []
+        allowed = np.isin(vs.scopes, np.array(filters.scopes, dtype=object))
+        if filters.language:
+            allowed &= vs.languages == filters.language
+        if filters.source:
+            allowed &= vs.sources == filters.source
+        q = np.asarray(vector, dtype=np.float32)
+        if q.shape != (vs.vectors.shape[1],):
+            raise KnowledgeError(f"vector search failed: the query has {q.size} dimensions, the "
+                                 f"stored vectors {vs.vectors.shape[1]}", source=self.location,
+                                 field="vector", value=f"{q.size} dimensions")
+        ids, scores = vs.chunk_ids[allowed], vs.vectors[allowed] @ q
+        order = np.lexsort((ids, -scores))[:limit]
+        return [(int(ids[i]), float(scores[i])) for i in order]
+
     # -- health -------------------------------------------------------------------------
     @_locked
     def integrity_errors(self) -> list[str]:
