@@ -88,6 +88,17 @@ EFFECT_KEYWORDS = [
     ("toxicité", "increased toxicity"),
 ]
 
+#: What each grade asks of the prescriber, in huizhen's words.  For the ANSM thesaurus the
+#: grades are its four "niveaux de contrainte" (ANSM, Thésaurus des interactions
+#: médicamenteuses, introduction; archive.ansm.sante.fr/afssaps/Dossiers/Interactions-medicamenteuses):
+#: a contre-indication is absolute; an association déconseillée is to be avoided unless a
+#: careful benefit/risk review says otherwise, then with close monitoring; a précaution d'emploi
+#: is usable when simple measures are taken (dose adjustment, clinical/laboratory/ECG
+#: monitoring); "à prendre en compte" names a real risk, mostly added adverse effects, for
+#: which no practical precaution can be recommended: the prescriber judges whether the
+#: combination is appropriate.  The last carries no action to take, so it is minor (informs,
+#: counted neither as an alert of moderate or worse nor as interrupting); its advice says what
+#: the source means rather than "no change needed".
 LEVEL_MANAGEMENT = {
     "contraindicated": "Do not give together; choose an alternative to one of the two drugs.",
     "major": "Avoid the combination; if no alternative exists, give it only with close "
@@ -95,6 +106,12 @@ LEVEL_MANAGEMENT = {
     "moderate": "Usable with precautions: monitor the patient (clinical signs, levels or "
                 "laboratory values) and adjust doses.",
     "minor": "Be aware of the interaction; usually no change is needed.",
+}
+ANSM_MANAGEMENT = {
+    **LEVEL_MANAGEMENT,
+    "minor": "A real risk, most often adverse effects that add up, with no practical precaution "
+             "that prevents it: judge whether the combination is appropriate; only another "
+             "drug avoids the risk.",
 }
 
 #: ONC class -> (effect, management), written for huizhen.
@@ -259,7 +276,7 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
             skipped.append(f"{t['main_drug']} + {t['plus_drug']}")
             continue
         effect = effect_of(t["interaction_mechanism"])
-        mgmt = LEVEL_MANAGEMENT[level]
+        mgmt = ANSM_MANAGEMENT[level]
         if len(set(levels)) > 1:
             top = max(levels, key=RANK.__getitem__)
             mgmt += (f" (The source grades this pair by dose, up to {top} at high doses.)" if by_dose
@@ -436,14 +453,34 @@ def dollar_rows(path: Path) -> list[list[str]]:
     return [line.split("$") for line in path.read_text(encoding="utf-8-sig").splitlines()]
 
 
+#: Retired DrugBank id -> the id that absorbed it ("Accession Numbers" of the DrugBank open
+#: vocabulary); the mapped ONC and NLM files predate some merges (aliskiren DB01258 -> DB09026).
+CURRENT_ID: dict[str, str] = {}
+
+
+def load_current_ids(shared: Path) -> None:
+    import csv
+
+    with open(shared / "drugbank_vocabulary.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            for acc in row["Accession Numbers"].split(" | "):
+                if acc.startswith("DB") and acc != row["DrugBank ID"]:
+                    CURRENT_ID[acc] = row["DrugBank ID"]
+
+
+def current(drug_id: str) -> str:
+    return CURRENT_ID.get(drug_id, drug_id)
+
+
 def read_pairs(path: Path) -> list[tuple[str, str, str, str]]:
-    """(name A, DrugBank id A, name B, DrugBank id B) of a mapped ONC list."""
-    return [(f[0], f[1], f[2], f[3]) for f in dollar_rows(path)
+    """(name A, DrugBank id A, name B, DrugBank id B) of a mapped ONC list, ids made current."""
+    return [(f[0], current(f[1]), f[2], current(f[3])) for f in dollar_rows(path)
             if len(f) >= 4 and f[1].startswith("DB") and f[3].startswith("DB")]
 
 
 def main(shared: Path) -> None:
     vocab = load_vocabulary()
+    load_current_ids(shared)
     report: dict = {}
     rows: list[dict] = []
     ci_pairs = build_ansm(vocab, rows, report)
@@ -465,13 +502,28 @@ def main(shared: Path) -> None:
             unexplained.setdefault(pa, set()).add(pb)
             unexplained.setdefault(pb, set()).add(pa)
     qt = {d for d, partners in unexplained.items() if len(partners) >= 10}
-    # ONC class 21 members are QT-prolonging drugs: they join ANSM's torsades class, so the
-    # thesaurus's rules for that class (hypokalaemia, bradycardia ...) reach them too.
+    # ONC class 21 stays its own class.  Its members are *not* added to ANSM's torsades class:
+    # the thesaurus's class rules (hypokalaemia, bradycardia ...) hold for the substances the
+    # thesaurus lists, and extending them to 18 drugs it does not list would be a rule no
+    # source states.  The ONC pairs themselves are written below, pair by pair.
     write_table(DATA / "classes_onc.csv.gz", CLASS_FIELDS,
-                ({"class_id": "ansm:substances-susceptibles-de-donner-des-torsades-de-pointes",
-                  "class_name": "substances susceptibles de donner des torsades de pointes",
+                ({"class_id": "onc:qt-prolonging-agents",
+                  "class_name": "QT-prolonging agents (ONC high-priority class 21)",
                   "drugbank_id": did, "source": ONC_SOURCE + ", class 21 (QT prolonging agents)"}
                  for did in sorted(qt)))
+    def add_onc(gid: str, pair: tuple[str, str], ids: tuple[set[str], set[str]], ref: str) -> None:
+        effect, mgmt = ONC_GROUPS[gid]
+        level = "major"
+        if gid in ONC_CONTRAINDICATED:
+            level, ref = "contraindicated", ref + "; " + ONC_CONTRAINDICATED[gid]
+        elif frozenset(pair) in ci_pairs:
+            level, ref = "contraindicated", ref + "; ANSM: contre-indication"
+        for x in sorted(ids[0]):
+            for y in sorted(ids[1]):
+                rows.append({"a": x, "a_kind": "ingredient", "b": y, "b_kind": "ingredient",
+                             "level": level, "effect": effect, "management": mgmt,
+                             "source": ONC_SOURCE, "source_ref": ref})
+
     seen: set[frozenset] = set()
     for a_name, a, b_name, b in onc_pairs:
         key = frozenset((a, b))
@@ -484,26 +536,35 @@ def main(shared: Path) -> None:
             gid = "21"
         if gid is None:
             raise SystemExit(f"ONC pair without a class: {a_name} + {b_name}")
-        effect, mgmt = ONC_GROUPS[gid]
-        level, ref = "major", f"class {gid}: {a_name} + {b_name}"
-        if gid in ONC_CONTRAINDICATED:
-            level, ref = "contraindicated", ref + "; " + ONC_CONTRAINDICATED[gid]
-        elif frozenset((pa, pb)) in ci_pairs or key in ci_pairs:
-            level, ref = "contraindicated", ref + "; ANSM: contre-indication"
         # The list names each drug; when DrugBank has since re-keyed the name (e.g. a salt now
         # its own entry), the rule is also written for the id the name resolves to today.
-        a_ids = {a, *vocab.lookup_ids(a_name)}
-        b_ids = {b, *vocab.lookup_ids(b_name)}
-        for x in sorted(a_ids):
-            for y in sorted(b_ids):
-                rows.append({"a": x, "a_kind": "ingredient", "b": y, "b_kind": "ingredient",
-                             "level": level, "effect": effect, "management": mgmt,
-                             "source": ONC_SOURCE, "source_ref": ref})
+        add_onc(gid, (pa, pb) if frozenset((pa, pb)) in ci_pairs else (a, b),
+                ({a, *vocab.lookup_ids(a_name)}, {b, *vocab.lookup_ids(b_name)}),
+                f"class {gid}: {a_name} + {b_name}")
+    # The 2012 table defines each class as its object drugs against its precipitant drugs;
+    # the mapped pair list lacks some of those combinations (lisdexamfetamine + MAO
+    # inhibitors, St John's wort + nelfinavir/indinavir/amprenavir, voriconazole + lovastatin
+    # or ergometrine ...): they are written from the table.
+    mapped = {frozenset((vocab.parent(x), vocab.parent(y))) for a_name, a, b_name, b in onc_pairs
+              for x in {a, *vocab.lookup_ids(a_name)} for y in {b, *vocab.lookup_ids(b_name)}}
+    from_table = 0
+    for gid, obj, prec in groups:
+        for o in sorted(obj):
+            for q in sorted(prec):
+                if o != q and frozenset((o, q)) not in mapped:
+                    mapped.add(frozenset((o, q)))
+                    add_onc(gid, (o, q), ({o}, {q}),
+                            f"class {gid} (table): {vocab.name_of(o)} + {vocab.name_of(q)}")
+                    from_table += 1
+    report["onc_pairs_from_class_table"] = from_table
     n_onc = len(rows) - n_ansm
 
     nlm_seen: set[tuple] = set()
     for f in dollar_rows(shared / "fda-label-ddi/NLMCorpus_Mapped.csv"):
-        if len(f) < 8 or not f[2].startswith("DB") or not f[5].startswith("DB") or f[2] == f[5]:
+        if len(f) < 8 or not f[2].startswith("DB") or not f[5].startswith("DB"):
+            continue
+        f[2], f[5] = current(f[2]), current(f[5])
+        if f[2] == f[5]:
             continue
         key = (frozenset((f[2], f[5])), f[7])
         if key in nlm_seen:

@@ -73,3 +73,16 @@ def test_eval_json_has_exactly_the_keys(tmp_path: Path, capsys: pytest.CaptureFi
                           "severity_agreement", "false_alert_rate"]
     assert (data["pairs"], data["known_pairs"], data["recall_major"], data["recall_moderate"],
             data["severity_agreement"]) == (2, 2, 1.0, 1.0, 1.0)
+
+
+def test_eval_without_a_source_over_every_pair(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ref = tmp_path / "ref.csv"
+    ref.write_text("Drug_A,Drug_B,Level\nWarfarin,Ibuprofen,Major\nDigoxin,Verapamil,Moderate\n",
+                   encoding="utf-8")
+    # warfarin + ibuprofen comes from the ANSM thesaurus alone; the 4 other pairs raise nothing.
+    code, out, _ = run(["eval", "meds", str(ref), "--json", "--sample", "0", "--without", "ansm"], capsys)
+    assert code == 0
+    assert json.loads(out) == {"pairs": 2, "known_pairs": 2, "recall_major": 0.0, "recall_moderate": 1.0,
+                               "severity_agreement": 0.5, "false_alert_rate": 0.0}
+    code, _, err = run(["eval", "meds", str(ref), "--without", "ddinter"], capsys)
+    assert code == 2 and "unknown source 'ddinter'; one of ansm, onc, fda" in err

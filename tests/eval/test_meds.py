@@ -42,3 +42,27 @@ def test_bad_reference(tmp_path: Path) -> None:
         evaluate(ref)
     with pytest.raises(InputError, match="cannot read"):
         evaluate(tmp_path / "nope.csv")
+
+
+def test_leave_one_source_out_and_every_random_pair(tmp_path: Path) -> None:
+    ref = tmp_path / "ref.csv"
+    ref.write_text(
+        "Drug_A,Drug_B,Level\n"
+        "Warfarin,Ibuprofen,Major\n"            # ANSM only
+        "Methadone,Ondansetron,Major\n"         # ONC major; without ONC the label/ANSM give moderate
+        "Lisdexamfetamine,Phenelzine,Major\n"   # ONC only
+        "Simvastatin,Clarithromycin,Major\n"    # ANSM contraindicated, ONC major
+        "Digoxin,Verapamil,Moderate\n",
+        encoding="utf-8")
+    # sample=0: all 40 pairs of the 10 drugs that the reference does not name.
+    assert evaluate(ref, sample=0) == {
+        "pairs": 5, "known_pairs": 5, "recall_major": 1.0, "recall_moderate": 1.0,
+        "severity_agreement": 1.0, "false_alert_rate": 0.25}
+    assert evaluate(ref, sample=0, without="onc") == {
+        "pairs": 5, "known_pairs": 5, "recall_major": 0.5, "recall_moderate": 1.0,
+        "severity_agreement": 0.6, "false_alert_rate": 0.2}
+    assert evaluate(ref, sample=0, without="ansm") == {
+        "pairs": 5, "known_pairs": 5, "recall_major": 0.75, "recall_moderate": 1.0,
+        "severity_agreement": 0.8, "false_alert_rate": 0.15}
+    with pytest.raises(InputError, match="unknown source 'ddinter'"):
+        evaluate(ref, without="ddinter")

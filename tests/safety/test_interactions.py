@@ -82,3 +82,42 @@ def test_twenty_drug_list_is_checked_whole() -> None:
     report = check(p)
     # Speed (target 5 ms) is measured in BENCHMARKS.md, not here.
     assert len(report.checked) == 20 and report.unchecked == []
+
+
+def test_onc_qt_drugs_do_not_inherit_the_ansm_torsades_class_rules() -> None:
+    # Ondansetron is in ONC class 21 (QT prolonging) but not in the ANSM torsades class: the
+    # thesaurus's "hypokalaemic drugs + torsades class" rule is not extended to it ...
+    assert check(Patient(), ["ondansetron", "furosemide"]).alerts == []
+    # ... while it holds for a substance the thesaurus lists (citalopram).
+    report = check(Patient(), ["citalopram", "furosemide"])
+    assert summary(report) == [("interaction", "moderate", False, ["citalopram", "furosemide"])]
+    assert report.alerts[0].source_ref == ("HYPOKALIÉMIANTS + SUBSTANCES SUSCEPTIBLES DE DONNER DES "
+                                           "TORSADES DE POINTES")
+
+
+def test_onc_class_table_pair_missing_from_the_mapped_list() -> None:
+    # ONC class 3 (stimulants + MAO inhibitors) lists lisdexamfetamine; the mapped pair list lacks it.
+    report = check(Patient(), ["lisdexamfetamine", "phenelzine"])
+    assert summary(report) == [("interaction", "major", True, ["lisdexamfetamine", "phenelzine"])]
+    a = report.alerts[0]
+    assert (a.effect, a.source_ref) == ("hypertensive crisis (stimulant with MAO inhibitor)",
+                                        "class 3 (table): Lisdexamfetamine + Phenelzine")
+    assert a.source == "ONC high-priority DDI list (Phansalkar et al., JAMIA 2012;19:735-43)"
+
+
+def test_label_rule_written_for_a_retired_drugbank_id_fires() -> None:
+    # The NLM corpus maps aliskiren to DB01258, since merged into DB09026.
+    report = check(Patient(), ["aliskiren", "candesartan"])
+    assert summary(report) == [("interaction", "moderate", False, ["aliskiren", "candesartan"])]
+    assert report.alerts[0].source == ("FDA label ATACAND (DailyMed setid "
+                                       "a73e1339-9643-4eea-2cbe-e879c88fb50e), NLM DDI corpus")
+
+
+def test_ansm_a_prendre_en_compte_is_minor_and_says_what_the_source_means() -> None:
+    report = check(Patient(), ["aspirin", "deferasirox"])
+    assert summary(report) == [("interaction", "minor", False, ["aspirin", "deferasirox"])]
+    a = report.alerts[0]
+    assert (a.effect, a.source_ref) == ("bleeding", "ACIDE ACETYLSALICYLIQUE + DEFERASIROX")
+    assert a.management == ("A real risk, most often adverse effects that add up, with no practical "
+                            "precaution that prevents it: judge whether the combination is "
+                            "appropriate; only another drug avoids the risk.")

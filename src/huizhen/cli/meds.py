@@ -79,11 +79,16 @@ def eval_meds_command(
     reference: Path = typer.Argument(..., help="Reference CSV with Drug_A, Drug_B, Level."),
     as_json: bool = typer.Option(False, "--json", help="Print exactly the figures as JSON."),
     seed: int = typer.Option(0, help="Seed for the random pairs of the false alert rate."),
+    sample: int | None = typer.Option(
+        None, help="Random pairs for the false alert rate (default: as many as known pairs; "
+                   "0: every pair of reference drugs absent from the reference)."),
+    without: str | None = typer.Option(
+        None, help="Leave one source's interaction rules out of the pack: ansm, onc or fda."),
 ) -> None:
     """Benchmark interaction checking against a reference list of drug pairs."""
     from huizhen.eval.meds import evaluate
 
-    figures = evaluate(reference, seed=seed)
+    figures = evaluate(reference, seed=seed, sample=sample, without=without)
     if as_json:
         typer.echo(json.dumps(figures))
         return

@@ -10,11 +10,17 @@ Major / Moderate / Minor / Unknown.  Figures:
   huizhen gives equals the reference tier (contraindicated counts as Major;
   unflagged pairs disagree);
 * ``false_alert_rate``: over as many random pairs of recognised reference drugs
-  as there are known pairs, none of them in the reference, the share that raise
-  an interaction alert of moderate or worse.  Seeded, so runs repeat.
+  as there are known pairs (or ``sample`` pairs; ``sample=0``: every such pair),
+  none of them in the reference, the share that raise an interaction alert of
+  moderate or worse.  Seeded, so runs repeat.
 
 Recall is over known pairs; pairs with an unrecognised drug are counted in
 ``pairs - known_pairs`` and never counted as found.
+
+``without`` measures a pack with one source's interaction rules left out
+(``ansm``, ``onc``, ``fda``): scored against a reference built from that very
+source, it estimates what the other sources alone catch (leave-one-source-out,
+benchmarks/meds/leave_one_out.py).
 """
 
 from __future__ import annotations
@@ -22,11 +28,12 @@ from __future__ import annotations
 import csv
 import io
 import random
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from huizhen.errors import InputError
-from huizhen.knowledge.drugs.pack import RANK, DrugPack
+from huizhen.knowledge.drugs.pack import RANK, DrugPack, InteractionRule
 from huizhen.safety.checker import get_pack
 from huizhen.safety.interactions import best_rule
 
@@ -34,6 +41,27 @@ KEYS = ("pairs", "known_pairs", "recall_major", "recall_moderate", "severity_agr
         "false_alert_rate")
 _TIER = {"contraindicated": "major", "major": "major", "moderate": "moderate", "minor": "minor"}
 _REF_LEVELS = {"major", "moderate", "minor", "unknown"}
+#: Interaction sources a pack can be measured without, by how their ``source`` begins.
+SOURCES = {"ansm": "ANSM ", "onc": "ONC high-priority", "fda": "FDA label"}
+
+
+def pack_without(pack: DrugPack, source: str) -> DrugPack:
+    """A copy of the pack with the interaction rules of one source (a ``SOURCES`` key) left out."""
+    if source not in SOURCES:
+        raise InputError(f"unknown source {source!r}; one of {', '.join(SOURCES)}", field="without",
+                         value=source)
+    prefix = SOURCES[source]
+    kept: dict[frozenset[str], list[InteractionRule]] = {}
+    for key, rules in pack.pair_rules.items():
+        left = [r for r in rules if r.local or not r.source.startswith(prefix)]
+        if left:
+            kept[key] = left
+    out = DrugPack(**{f.name: getattr(pack, f.name) for f in fields(pack)})
+    out.pair_rules = kept
+    out.partner_index = None
+    out.key_cache = {}
+    out.reach_cache = {}
+    return out
 
 
 def read_reference(path: Path) -> list[tuple[str, str, str]]:
@@ -69,8 +97,11 @@ def pair_level(pack: DrugPack, a: tuple[str, ...], b: tuple[str, ...]) -> str | 
     return best
 
 
-def evaluate(path: Path, *, seed: int = 0, pack: DrugPack | None = None) -> dict[str, Any]:
+def evaluate(path: Path, *, seed: int = 0, pack: DrugPack | None = None, sample: int | None = None,
+             without: str | None = None) -> dict[str, Any]:
     pack = pack or get_pack()
+    if without:
+        pack = pack_without(pack, without)
     rows = read_reference(path)
     ids: dict[str, tuple[str, ...]] = {}
 
@@ -101,16 +132,8 @@ def evaluate(path: Path, *, seed: int = 0, pack: DrugPack | None = None) -> dict
             agree += ours is not None and _TIER[ours] == level
 
     pool = sorted({x for ia, ib, _ in known for x in ia + ib})
-    rng = random.Random(seed)
-    target, tries, sampled, alerts = len(known), 0, 0, 0
-    seen: set[frozenset[str]] = set()
-    while sampled < target and tries < target * 50 and len(pool) > 1:
-        tries += 1
-        x, y = rng.sample(pool, 2)
-        key = frozenset((x, y))
-        if key in ref_pairs or key in seen:
-            continue
-        seen.add(key)
+    sampled = alerts = 0
+    for x, y in _random_pairs(pool, ref_pairs, len(known) if sample is None else sample, seed):
         sampled += 1
         ours = pair_level(pack, (x,), (y,))
         alerts += ours is not None and RANK[ours] >= RANK["moderate"]
@@ -126,3 +149,26 @@ def evaluate(path: Path, *, seed: int = 0, pack: DrugPack | None = None) -> dict
         "severity_agreement": ratio(agree, graded),
         "false_alert_rate": ratio(alerts, sampled),
     }
+
+
+def _random_pairs(pool: list[str], ref_pairs: set[frozenset[str]], target: int,
+                  seed: int) -> list[tuple[str, str]]:
+    """``target`` distinct seeded random pairs of pool drugs absent from the reference; every
+    such pair when ``target`` is 0 or reaches their number."""
+    n_all = len(pool) * (len(pool) - 1) // 2
+    if target <= 0 or target >= n_all - len(ref_pairs):
+        return [(x, y) for i, x in enumerate(pool) for y in pool[i + 1:]
+                if frozenset((x, y)) not in ref_pairs]
+    rng = random.Random(seed)
+    out: list[tuple[str, str]] = []
+    seen: set[frozenset[str]] = set()
+    tries = 0
+    while len(out) < target and tries < target * 50:
+        tries += 1
+        x, y = rng.sample(pool, 2)
+        key = frozenset((x, y))
+        if key in ref_pairs or key in seen:
+            continue
+        seen.add(key)
+        out.append((x, y))
+    return out
