@@ -8,10 +8,11 @@ file so an operator can read it top to bottom; it is YAML or JSON::
 
     service_url: https://cds.example.org       # the CDS Hooks `aud` base
     audit: {url: sqlite:///var/lib/huizhen/audit.db}
+    knowledge_base: kb/network.sqlite           # or postgresql://huizhen@db.example/huizhen
     tenants:
       - id: hospital-a
         name: 第一人民医院
-        knowledge_base: kb/network.sqlite
+        knowledge_base: kb/hospital-a.sqlite    # optional: its own, instead of the service's
         api_keys: [{id: ward-3, sha256: 5e88...}]
         issuers:
           - iss: https://ehr.hospital-a.example/
@@ -21,6 +22,13 @@ file so an operator can read it top to bottom; it is YAML or JSON::
 API keys are stored as SHA-256 digests, never in clear.  JWKS are inline or in
 a file (re-read when it changes, so keys rotate without a restart); the
 service never fetches keys over the network.
+
+Several API processes (one host or many, behind a load balancer) read the same
+file: they hold no state of their own — documents, vectors, audit events and
+replay nonces are all in the databases the file names, so a process can be
+added, restarted or removed at any time. Rolling out a tenant change means
+rolling the file out to every process (configuration management, a mounted
+volume, a ConfigMap) and restarting them one by one.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from huizhen.errors import ConfigError
 from huizhen.paths import data_dir
+from huizhen.store.factory import is_database_url, sqlite_path
 
 #: Environment variable naming the configuration file when ``--config`` is not given.
 CONFIG_ENV = "HUIZHEN_SERVICE_CONFIG"
@@ -82,8 +91,9 @@ class TenantConfig(_Strict):
     name: str | None = None
     knowledge_base: str | None = Field(
         default=None,
-        description="Knowledge base file the tenant searches and ingests into (its documents in "
-        "its own scope there, beside the public ones); default: the user's default one.",
+        description="Knowledge base the tenant searches and ingests into (its documents in its "
+        "own scope there, beside the public ones): a file, sqlite:///path or postgresql://...; "
+        "default: the service's knowledge_base.",
     )
     api_keys: list[ApiKeyConfig] = Field(default_factory=list)
     issuers: list[IssuerConfig] = Field(default_factory=list)
@@ -106,6 +116,11 @@ class TenantConfig(_Strict):
             raise ValueError("must be 1-64 letters, digits, '.', '_' or '-', starting alphanumeric")
         return value
 
+    @field_validator("knowledge_base")
+    @classmethod
+    def _kb(cls, value: str | None) -> str | None:
+        return _kb_location(value)
+
 
 class AuditConfig(_Strict):
     url: str | None = Field(
@@ -123,6 +138,12 @@ class LimitsConfig(_Strict):
 class ServiceConfigModel(_Strict):
     service_url: str = Field(description="Public base URL of this service; JWT `aud` is built on it.")
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    knowledge_base: str | None = Field(
+        default=None,
+        description="Knowledge base of every tenant that names none: a file, sqlite:///path or "
+        "postgresql://... (one database shared by several API processes); default: the user's "
+        "default file.",
+    )
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     tenants: list[TenantConfig] = Field(default_factory=list)
 
@@ -132,6 +153,11 @@ class ServiceConfigModel(_Strict):
         if not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
             raise ValueError("must be an absolute http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("knowledge_base")
+    @classmethod
+    def _kb(cls, value: str | None) -> str | None:
+        return _kb_location(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,14 +202,41 @@ class ServiceConfig:
         path = Path(raw)
         return path if path.is_absolute() else self.base_dir / path
 
-    def kb_path(self, tenant_id: str) -> Path | None:
-        """The tenant's knowledge base file (None: the default knowledge base)."""
-        kb = self.tenant(tenant_id).knowledge_base
-        return self.resolve(kb) if kb else None
+    def kb_location(self, tenant_id: str) -> Path | str | None:
+        """The tenant's knowledge base: its own, else the service's; a file (relative to the
+        configuration file) or a ``postgresql://`` URL as given; None: the user's default."""
+        kb = self.tenant(tenant_id).knowledge_base or self.model.knowledge_base
+        if not kb:
+            return None
+        if is_database_url(kb):
+            return kb
+        path = sqlite_path(kb)
+        assert path is not None  # validated when the configuration was loaded
+        return self.resolve(str(path))
+
+    def kb_path(self, tenant_id: str) -> Path | str | None:
+        """Older name of :meth:`kb_location` (a database URL is returned as text)."""
+        return self.kb_location(tenant_id)
 
     def resolve(self, relative: str) -> Path:
         path = Path(relative)
         return path if path.is_absolute() else self.base_dir / path
+
+
+def _kb_location(value: str | None) -> str | None:
+    """A knowledge base location is a path, ``sqlite:///path`` or ``postgresql://``;
+    anything else is refused when the configuration loads, not at the first search."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise ValueError("must be a file path, sqlite:///path or postgresql://...")
+    from huizhen.errors import KnowledgeError
+
+    try:
+        sqlite_path(value)
+    except KnowledgeError as err:
+        raise ValueError(err.message) from None
+    return value
 
 
 def hash_api_key(key: str) -> str:
