@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 SHARED_DRUGS = REPO.parent / "shared" / "data" / "drugs"
 TABLES = ["interactions.csv.gz", "classes_ansm.csv.gz", "classes_onc.csv.gz", "non_interruptive.csv.gz", "classes.csv",
           "renal.csv", "age.csv", "pregnancy.csv", "conditions.csv", "max_dose.csv",
-          "dose_frequency.csv", "allergy_cross.csv", "allergy_terms.csv", "zh_names.csv", "names.csv"]
+          "dose_frequency.csv", "allergy_cross.csv", "allergy_terms.csv", "zh_names.csv", "names.csv",
+          "rxnorm.csv"]
 
 
 def rows(name: str) -> list[dict[str, str]]:
@@ -72,3 +73,12 @@ def test_every_onc_high_priority_pair_is_contraindicated_or_major() -> None:
             if rule is None or rule.level not in ("contraindicated", "major"):
                 missed.append((f[0], f[2]))
     assert missed == []
+
+
+def test_interaction_and_code_ids_are_current_drugbank_entries() -> None:
+    # A rule keyed on a retired DrugBank id (the NLM corpus's aliskiren DB01258) never fires.
+    pack = load_pack(Path("/nonexistent/local.csv"))
+    ids = {r[k] for r in rows("interactions.csv.gz") for k in ("a", "b") if r[k + "_kind"] == "ingredient"}
+    ids |= {r[k] for r in rows("non_interruptive.csv.gz") for k in ("a", "b")}
+    ids |= {i for r in rows("rxnorm.csv") for i in r["drugbank_ids"].split("+")}
+    assert sorted(i for i in ids if pack.vocab.name_of(i) == i) == []

@@ -39,7 +39,11 @@ def resolve(
     items = [(m, False) for m in patient.medications if m.status not in INACTIVE]
     items += [(m, True) for m in proposed]
     for med, is_proposed in items:
-        ids = tuple(vocab.parent(i.drugbank_id) for i in med.ingredients if i.drugbank_id)
+        # A code the pack can read wins over the text; the written name, then the codes' display
+        # texts, are the fallback (most RxNorm codes in FHIR are clinical drugs, not in the table).
+        ids = tuple(dict.fromkeys(i for c in med.codes for i in pack.ids_for_code(c.system.value, c.code)))
+        if not ids:
+            ids = tuple(vocab.parent(i.drugbank_id) for i in med.ingredients if i.drugbank_id)
         if not ids:
             names = [med.written] + [c.display for c in med.codes if c.display]
             for name in names:

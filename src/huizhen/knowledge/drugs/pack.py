@@ -26,7 +26,7 @@ from huizhen.knowledge.drugs.normalise import fold
 from huizhen.knowledge.drugs.vocabulary import DRUG_DATA, Vocabulary, load_vocabulary
 from huizhen.paths import cache_dir
 
-_PACK_FORMAT = 2  # bump when DrugPack's fields change
+_PACK_FORMAT = 3  # bump when DrugPack's fields change
 LEVELS = ("contraindicated", "major", "moderate", "minor")
 RANK = {lv: 4 - i for i, lv in enumerate(LEVELS)}  # contraindicated=4 ... minor=1
 
@@ -76,6 +76,7 @@ class DrugPack:
     allergy_terms: dict[str, str]  # folded term -> class key
     duplicate_classes: frozenset[str]
     local_source: str | None = None
+    rxnorm: dict[str, tuple[str, ...]] = field(default_factory=dict)  # RxCUI -> parent ids
     partner_index: dict[str, frozenset[str]] | None = None
     key_cache: dict[str, frozenset[str]] = field(default_factory=dict)
     reach_cache: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -113,6 +114,11 @@ class DrugPack:
             pid = self.vocab.parent(drug_id)
             keys = cache[drug_id] = self.classes_of.get(pid, frozenset()) | {pid}
         return keys
+
+    def ids_for_code(self, system: str, code: str) -> tuple[str, ...]:
+        """The ingredients (parent ids) of a coded medication, or () when the code is not in the
+        pack's table (only RxNorm ingredient-level codes are: see data/drugs/rxnorm.csv)."""
+        return self.rxnorm.get(code, ()) if system == "RxNorm" else ()
 
     def class_name(self, key: str) -> str:
         return self.class_names.get(key, key)
@@ -245,4 +251,6 @@ def _read_pack(vocab: Vocabulary) -> DrugPack:
         allergy_cross=allergy,
         allergy_terms=terms,
         duplicate_classes=frozenset(f"class:{c}" for c in meta["duplicate_classes"]),
+        rxnorm={r["rxcui"]: tuple(vocab.parent(i) for i in r["drugbank_ids"].split("+"))
+                for r in _rows(DRUG_DATA / "rxnorm.csv")},
     )
