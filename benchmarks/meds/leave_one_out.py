@@ -43,10 +43,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts/drugs"))
 
-from build_interactions import AVOID, current, load_current_ids  # noqa: E402
+from build_interactions import AVOID, current, load_current_ids
 
-from huizhen.eval.meds import evaluate  # noqa: E402
-from huizhen.knowledge.drugs.vocabulary import DRUG_DATA, load_vocabulary  # noqa: E402
+from huizhen.eval.meds import evaluate
+from huizhen.knowledge.drugs.vocabulary import DRUG_DATA, load_vocabulary
+
 ORDER = {"Major": 3, "Moderate": 2, "Minor": 1}
 
 

@@ -135,8 +135,8 @@ ONC_GROUPS = {
     "22": ("ramelteon exposure greatly increased", "Do not give ramelteon with these CYP1A2 inhibitors."),
     "23": ("loss of protease inhibitor effect, virological failure",
            "Avoid strong CYP3A4 inducers with HIV protease inhibitors."),
-    "25": ("myopathy / rhabdomyolysis", "Avoid simvastatin or lovastatin with CYP3A4 inhibitors; "
-           "use a statin not metabolised by CYP3A4 or respect label dose limits."),
+    "25": ("myopathy / rhabdomyolysis", ("Avoid simvastatin or lovastatin with CYP3A4 inhibitors; "
+           "use a statin not metabolised by CYP3A4 or respect label dose limits.")),
     "27": ("ergotism (vasospasm, ischaemia)", "Do not combine ergot alkaloids with CYP3A4 inhibitors."),
     "28": ("hypotension, excessive sedation (tizanidine exposure increased)",
            "Avoid tizanidine with CYP1A2 inhibitors."),

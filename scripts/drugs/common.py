@@ -7,7 +7,8 @@ import csv
 import gzip
 import io
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -18,11 +19,12 @@ if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
 
-def gz_text(path: Path) -> IO[str]:
+@contextmanager
+def gz_text(path: Path) -> Iterator[IO[str]]:
     """A gzip text writer with a fixed timestamp, so rebuilding unchanged data changes no bytes."""
-    raw = open(path, "wb")
-    return io.TextIOWrapper(gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0),
-                            encoding="utf-8", newline="")
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz, \
+            io.TextIOWrapper(gz, encoding="utf-8", newline="") as text:
+        yield text
 
 
 def write_table(path: Path, fields: list[str], rows: Iterable[Mapping[str, str]]) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from huizhen.patient.model import Medication, Patient
 from huizhen.safety import check
 
