@@ -77,25 +77,49 @@ def _load(hpo_dir: Path | str | None, model: Path | str | None) -> Knowledge:
                      versions=versions)
 
 
+#: The consult's own notes, in the report's language.
+_NOTES = {
+    "unread": {"en": "the common-disease model cannot read these findings, so its ranking does "
+                     "not weigh them: ",
+               "zh": "常见病模型无法识别以下表现，其排序未考虑这些表现："},
+    "empty": {"en": "no usable findings: the differential is empty; answer the questions below",
+              "zh": "没有可用的临床表现，鉴别诊断为空；请回答下面的问题"},
+}
+
+
 def _lang(patient: Patient, lang: str | None) -> str:
     if lang in ("zh", "en"):
         return lang
     return "zh" if patient.lang == "zh" else "en"
 
 
-def _show(f: Finding) -> str:
-    return f.label + (f" ({f.code})" if f.code else "")
+def finding_names(patient: Patient, lang: str, onto: Any = None) -> dict[str, str]:
+    """Code → the name a report shows for each coded finding: in a Chinese report an HPO
+    term's official Chinese label where ``onto`` has one, else the finding's own label."""
+    names: dict[str, str] = {}
+    for f in patient.findings:
+        if f.code is None:
+            continue
+        term = onto.terms.get(str(f.code)) if (lang == "zh" and onto is not None) else None
+        names.setdefault(str(f.code), term.zh[0] if term is not None and term.zh else f.label)
+    return names
 
 
-def summarise(patient: Patient) -> dict[str, Any]:
-    """The patient as the report shows it (what intake understood)."""
+def _show(f: Finding, names: dict[str, str]) -> str:
+    return f"{names.get(str(f.code), f.label)} ({f.code})" if f.code else f.label
+
+
+def summarise(patient: Patient, *, lang: str = "en", onto: Any = None) -> dict[str, Any]:
+    """The patient as the report shows it (what intake understood), findings named as
+    :func:`finding_names` says."""
+    names = finding_names(patient, lang, onto)
     return {
         "id": patient.id,
         "age": None if patient.age_years is None else round(patient.age_years, 1),
         "sex": patient.sex.value,
         "pregnant": patient.pregnant,
-        "findings": [_show(f) for f in _unique(patient.present_findings())],
-        "excluded": [_show(f) for f in _unique(patient.excluded_findings())],
+        "findings": [_show(f, names) for f in _unique(patient.present_findings())],
+        "excluded": [_show(f, names) for f in _unique(patient.excluded_findings())],
         "conditions": [c.label for c in patient.conditions],
         "medications": [m.written for m in patient.medications],
         "allergies": [a.substance for a in patient.allergies],
@@ -150,10 +174,9 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
     common_top = common_cands[0].probability if common_cands else None
     routing = route(patient, know.onto, common_coverage=coverage, common_top=common_top)
     if answers.unknown:
-        labels = {str(f.code): f.label for f in patient.findings if f.code is not None}
-        unread = [labels.get(u, u) for u in dict.fromkeys(answers.unknown)]
-        notes.append("the common-disease model cannot read these findings, so its ranking does not "
-                     "weigh them: " + ", ".join(unread[:20]))
+        names = finding_names(patient, lang, know.onto)
+        unread = [names.get(u, u) for u in dict.fromkeys(answers.unknown)]
+        notes.append(_NOTES["unread"][lang] + ", ".join(unread[:20]))
 
     entries_common: list[DifferentialEntry] = []
     if routing.use_common and common_cands:
@@ -166,7 +189,7 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
         entries_rare = fusion.rare_entries(rres.results, weight=routing.rare_weight)
     differential = fusion.fuse(entries_common, entries_rare, top)
     if not differential:
-        notes.append("no usable findings: the differential is empty; answer the questions below")
+        notes.append(_NOTES["empty"][lang])
 
     questions = [
         QuestionSuggestion(id=q.code, text=q.text, kind="question", red_flag=q.red_flag, gain=q.gain,
@@ -182,7 +205,7 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
     citations = cite_diagnoses(differential[:TREAT_TOP], tenant=tenant, kb=kb, notes=notes)
 
     return ConsultReport(
-        patient=summarise(patient),
+        patient=summarise(patient, lang=lang, onto=know.onto),
         differential=differential,
         questions=questions,
         treatments=treatments,

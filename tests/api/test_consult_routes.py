@@ -76,8 +76,8 @@ def test_chinese_note_consult_whole_answer(http: httpx.Client, api_keys: dict[st
     assert out["format"] == "text" and out["answers"] == []
     assert out["intake"] == {
         "id": None, "age": 68.0, "sex": "male", "pregnant": None,
-        "findings": ["Fever (HP:0001945)", "Cough (HP:0012735)", "Productive cough (HP:0031245)",
-                     "Dyspnea (HP:0002094)"],
+        "findings": ["发热 (HP:0001945)", "咳嗽 (HP:0012735)", "痰咳 (HP:0031245)",
+                     "呼吸困难 (HP:0002094)"],
         "excluded": [], "conditions": [], "medications": ["华法林"], "allergies": [],
         "derived": {"age_years": 68.0}, "unparsed": [],
     }

@@ -54,7 +54,7 @@ def test_markdown_whole_output() -> None:
         "- **findings**: cough, fever\n- **excluded**: chest pain\n- **medications**: warfarin\n"
         "- **allergies**: penicillin\n\n"
         "## Differential diagnosis\n\n"
-        "1. **Pneumonia** 81.2% (Engine: common) — **cannot miss**\n"
+        "1. **Pneumonia** 81.2% (Engine: common-disease model) — **cannot miss**\n"
         "   - For: fever\n   - Against: no chest pain \\| pleuritic\n\n"
         "## Ask or test next\n\n- Are you short of breath? (red flag)\n\n"
         "## Treatment options\n\n"
@@ -71,9 +71,32 @@ def test_markdown_whole_output() -> None:
     )
 
 
-def test_markdown_chinese_labels() -> None:
-    md = render_markdown(_report("zh"))
-    assert "## 鉴别诊断" in md and "**肺炎 (Pneumonia)** 81.2%" in md and "不可漏诊" in md
+def test_markdown_chinese_whole_output() -> None:
+    report = _report("zh")
+    report.citations[0].heading = "Pneumonia › Treatment"  # a heading path that starts with the title
+    assert render_markdown(report) == (
+        "# 会诊报告\n\n"
+        "> huizhen supports, and does not replace, the doctor's judgement. Every suggestion must be "
+        "checked against the patient and the cited sources.\n\n"
+        "## 患者\n\n年龄: 70; 性别: 女\n\n"
+        "- **表现**: cough, fever\n- **已排除**: chest pain\n- **用药**: warfarin\n"
+        "- **过敏**: penicillin\n\n"
+        "## 鉴别诊断\n\n"
+        "1. **肺炎 (Pneumonia)** 81.2% (引擎: 常见病模型) — **不可漏诊**\n"
+        "   - 支持: fever\n   - 不支持: no chest pain \\| pleuritic\n\n"
+        "## 建议追问或检查\n\n- Are you short of breath? (危险信号)\n\n"
+        "## 治疗方案\n\n"
+        "- *Pneumonia*, 一线: amoxicillin — 1 g three times daily (来源: NICE NG138)[1]\n"
+        "  - **对该患者不安全**\n  - 禁忌: penicillin allergy\n\n"
+        "## 用药警示\n\n"
+        "- ⚠ **严重** 相互作用: bleeding risk (来源: ONC high-priority list)\n  - avoid\n"
+        "- **无法核查的药物**: foo\n\n"
+        "## 引用来源\n\n"
+        "1. Pneumonia › Treatment — https://medlineplus.gov/pneumonia.html (CC BY 4.0)\n"
+        "   > <b>antibiotics</b>\n\n"
+        "## 说明\n\n- note one\n\n"
+        "## 所用知识版本\n\n- hpo: 2025-01-16\n"
+    )
 
 
 def test_html_escapes_and_links_citations() -> None:

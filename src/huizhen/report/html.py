@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from huizhen.report.labels import t
+from huizhen.report.labels import citation_place, t
 from huizhen.report.model import ConsultReport
 
 _STYLE = """
@@ -35,7 +35,7 @@ def render_html(report: ConsultReport) -> str:
     p = report.patient
     parts.append(f"<h2>{_e(t('patient', lang))}</h2><ul>")
     parts.append(f"<li>{_e(t('age', lang))}: {_e(p.get('age') or '?')}; "
-                 f"{_e(t('sex', lang))}: {_e(p.get('sex') or '?')}</li>")
+                 f"{_e(t('sex', lang))}: {_e(t(p.get('sex') or 'unknown', lang))}</li>")
     for key in ("findings", "excluded", "medications", "allergies"):
         items = p.get(key) or []
         if items:
@@ -55,7 +55,7 @@ def render_html(report: ConsultReport) -> str:
                     if d.cannot_miss else "")
             parts.append(
                 f"<tr><td>{i}</td><td>{_e(name)}{flag}</td><td>{100 * d.probability:.1f}%</td>"
-                f"<td>{_e(', '.join(d.engines))}</td>"
+                f"<td>{_e(', '.join(t(e, lang) for e in d.engines))}</td>"
                 f"<td>{_e('; '.join(e.label for e in d.evidence_for))}</td>"
                 f"<td>{_e('; '.join(e.label for e in d.evidence_against))}</td></tr>"
             )
@@ -74,10 +74,11 @@ def render_html(report: ConsultReport) -> str:
         unsafe = f' <span class="unsafe">{_e(t("unsafe", lang))}</span>' if not o.safe else ""
         cites = "".join(f'<a href="#cite-{n}">[{n}]</a>' for n in o.citations)
         dose = f" — {_e(o.dose)}" if o.dose else ""
-        src = f" <small>({_e(o.source)})</small>" if o.source else ""
+        src = f" <small>({_e(t('source', lang))}: {_e(o.source)})</small>" if o.source else ""
         parts.append(f"<li><em>{_e(o.diagnosis)}</em>, {_e(t(o.line, lang))}: {_e(o.text)}{dose}{src}{cites}{unsafe}")
         if o.alerts:
-            parts.append("<ul>" + "".join(f"<li>{_e(a.severity)}: {_e(a.message)}</li>" for a in o.alerts)
+            parts.append("<ul>" + "".join(f"<li>{_e(t(a.severity, lang))}: {_e(a.message)}</li>"
+                                    for a in o.alerts)
                          + "</ul>")
         parts.append("</li>")
     parts.append("</ul>")
@@ -87,7 +88,8 @@ def render_html(report: ConsultReport) -> str:
         parts.append("<ul>")
         for a in report.alerts:
             cls = ' class="interrupt"' if a.interrupt else ""
-            parts.append(f"<li><span{cls}>{_e(a.severity)}</span> {_e(a.type)}: {_e(a.message)}"
+            parts.append(f"<li><span{cls}>{_e(t(a.severity, lang))}</span> {_e(t(a.type, lang))}: "
+                         f"{_e(a.message)}"
                          + (f"<br><small>{_e(a.management)}</small>" if a.management else "")
                          + (f"<br><small>{_e(a.source)}</small>" if a.source else "") + "</li>")
         parts.append("</ul>")
@@ -101,7 +103,7 @@ def render_html(report: ConsultReport) -> str:
         parts.append(f"<h2>{_e(t('citations', lang))}</h2><ol>")
         for c in report.citations:
             link = f' <a href="{_e(c.url)}">{_e(c.url)}</a>' if c.url else ""
-            parts.append(f'<li id="cite-{c.n}">{_e(c.title)} › {_e(c.heading)}{link}'
+            parts.append(f'<li id="cite-{c.n}">{_e(citation_place(c))}{link}'
                          f"<blockquote>{_e(c.snippet)}</blockquote></li>")
         parts.append("</ol>")
     if report.notes:

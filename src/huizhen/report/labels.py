@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 LABELS: dict[str, dict[str, str]] = {
     "title": {"en": "huizhen consult", "zh": "会诊报告"},
     "patient": {"en": "Patient", "zh": "患者"},
@@ -31,7 +33,39 @@ LABELS: dict[str, dict[str, str]] = {
     "first-line": {"en": "first-line", "zh": "一线"},
     "alternative": {"en": "alternative", "zh": "备选"},
     "supportive": {"en": "supportive", "zh": "支持治疗"},
+    "option": {"en": "option", "zh": "可选"},
+    "source": {"en": "source", "zh": "来源"},
+    # Sex, as the Patient model records it.
+    "male": {"en": "male", "zh": "男"},
+    "female": {"en": "female", "zh": "女"},
+    "other": {"en": "other", "zh": "其他"},
+    "unknown": {"en": "unknown", "zh": "未知"},
+    # Engines behind a differential entry.
+    "common": {"en": "common-disease model", "zh": "常见病模型"},
+    "rare": {"en": "rare-disease phenotype engine", "zh": "罕见病表型引擎"},
+    # Medication alerts: severity tiers and types (huizhen.safety.model.ALERT_TYPES).
+    "contraindicated": {"en": "contraindicated", "zh": "禁忌"},
+    "major": {"en": "major", "zh": "严重"},
+    "moderate": {"en": "moderate", "zh": "中度"},
+    "minor": {"en": "minor", "zh": "轻度"},
+    "interaction": {"en": "interaction", "zh": "相互作用"},
+    "allergy": {"en": "allergy", "zh": "过敏"},
+    "duplicate": {"en": "duplicate therapy", "zh": "重复用药"},
+    "condition": {"en": "contraindicated condition", "zh": "疾病禁忌"},
+    "renal": {"en": "renal dosing", "zh": "肾功能剂量"},
+    "pregnancy": {"en": "pregnancy", "zh": "妊娠"},
+    "lactation": {"en": "lactation", "zh": "哺乳"},
+    "dose": {"en": "dose", "zh": "剂量"},
 }
+
+
+def citation_place(citation: Any) -> str:
+    """Where a cited passage sits: "title › heading path", without repeating the title
+    when the heading path already starts with it."""
+    heading = citation.heading or ""
+    if heading == citation.title or heading.startswith(f"{citation.title} › "):
+        return heading
+    return f"{citation.title} › {heading}" if heading else citation.title
 
 
 def t(key: str, lang: str) -> str:

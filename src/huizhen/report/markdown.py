@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from huizhen.report.labels import t
+from huizhen.report.labels import citation_place, t
 from huizhen.report.model import ConsultReport, DifferentialEntry
 
 
@@ -24,7 +24,8 @@ def render_markdown(report: ConsultReport) -> str:
     lang = report.lang
     out: list[str] = [f"# {t('title', lang)}", "", f"> {report.disclaimer}", ""]
     p = report.patient
-    summary = [f"{t('age', lang)}: {p.get('age') or '?'}", f"{t('sex', lang)}: {p.get('sex') or '?'}"]
+    summary = [f"{t('age', lang)}: {p.get('age') or '?'}",
+               f"{t('sex', lang)}: {t(p.get('sex') or 'unknown', lang)}"]
     out += [f"## {t('patient', lang)}", "", "; ".join(summary), ""]
     for key in ("findings", "excluded", "medications", "allergies"):
         items = p.get(key) or []
@@ -39,7 +40,7 @@ def render_markdown(report: ConsultReport) -> str:
         flag = f" — **{t('cannot_miss', lang)}**" if d.cannot_miss else ""
         out.append(
             f"{i}. **{_md_escape(_name(d, lang))}** {_pct(d.probability)}"
-            f" ({t('engine', lang)}: {', '.join(d.engines)}){flag}"
+            f" ({t('engine', lang)}: {', '.join(t(e, lang) for e in d.engines)}){flag}"
         )
         if d.evidence_for:
             out.append(f"   - {t('for', lang)}: " + "; ".join(_md_escape(e.label) for e in d.evidence_for))
@@ -63,12 +64,12 @@ def render_markdown(report: ConsultReport) -> str:
     for o in report.treatments:
         cite = "".join(f"[{n}]" for n in o.citations)
         dose = f" — {o.dose}" if o.dose else ""
-        src = f" (source: {o.source})" if o.source else ""
+        src = f" ({t('source', lang)}: {o.source})" if o.source else ""
         out.append(f"- *{_md_escape(o.diagnosis)}*, {t(o.line, lang)}: {_md_escape(o.text)}{dose}{src}{cite}")
         if not o.safe:
             out.append(f"  - **{t('unsafe', lang)}**")
         for a in o.alerts:
-            out.append(f"  - {a.severity}: {_md_escape(a.message)}")
+            out.append(f"  - {t(a.severity, lang)}: {_md_escape(a.message)}")
     out.append("")
 
     out += [f"## {t('alerts', lang)}", ""]
@@ -76,8 +77,8 @@ def render_markdown(report: ConsultReport) -> str:
         out += [t("no_alerts", lang)]
     for a in report.alerts:
         mark = "⚠ " if a.interrupt else ""
-        src = f" (source: {a.source})" if a.source else ""
-        out.append(f"- {mark}**{a.severity}** {a.type}: {_md_escape(a.message)}{src}")
+        src = f" ({t('source', lang)}: {a.source})" if a.source else ""
+        out.append(f"- {mark}**{t(a.severity, lang)}** {t(a.type, lang)}: {_md_escape(a.message)}{src}")
         if a.management:
             out.append(f"  - {_md_escape(a.management)}")
     if report.unchecked_drugs:
@@ -89,7 +90,7 @@ def render_markdown(report: ConsultReport) -> str:
         for c in report.citations:
             where = f" — {c.url}" if c.url else ""
             lic = f" ({c.license})" if c.license else ""
-            out.append(f"{c.n}. {_md_escape(c.title)} › {_md_escape(c.heading)}{where}{lic}")
+            out.append(f"{c.n}. {_md_escape(citation_place(c))}{where}{lic}")
             out.append(f"   > {_md_escape(c.snippet)}")
         out.append("")
 
