@@ -90,6 +90,12 @@ def test_dose_above_maximum_and_impossible_doses() -> None:
     report = check(Patient(medications=[over]))
     assert kinds(report, "dose") == [("acetaminophen", "major", "6000 mg/day")]
     assert report.alerts[0].management == "Reduce to at most 4000 mg a day."
+    ucum = {"value": 4000.0, "unit": "mg/d", "system": "http://unitsofmeasure.org", "code": "mg/d"}
+    assert report.alerts[0].max_daily_dose == ucum
+    assert report.to_dict()["alerts"][0]["max_daily_dose"] == ucum
+    # Only dose alerts carry it, and the JSON of other alerts does not grow the key.
+    other = check(Patient(), ["warfarin", "ibuprofen"])
+    assert other.alerts[0].max_daily_dose is None and "max_daily_dose" not in other.to_dict()["alerts"][0]
     unit_error = Medication("metformin", dose_value=500, dose_unit="g", per_day=2)
     assert check(Patient(medications=[unit_error])).alerts[0].notes == [
         "more than ten times the maximum: probable unit error"]

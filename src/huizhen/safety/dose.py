@@ -91,4 +91,6 @@ def _over(drug: Drug, ing: str, rule: DrugRule, daily: float, limit: float, unit
     alert.interrupt = True
     alert.management = f"Reduce to at most {limit:g} mg a day" + (
         "; check the unit" if unit_error else "") + "."
+    alert.max_daily_dose = {"value": limit, "unit": "mg/d", "system": "http://unitsofmeasure.org",
+                            "code": "mg/d"}
     return alert

@@ -33,6 +33,11 @@ class Alert:
     source_ref: str = ""
     local: bool = False  # from a hospital's imported rules
     notes: list[str] = field(default_factory=list)
+    #: For a dose above the labelled maximum: that maximum as a UCUM quantity
+    #: (``{"value": 3200.0, "unit": "mg/d", "system": "http://unitsofmeasure.org", "code": "mg/d"}``),
+    #: so a front end can propose a corrected order.  None for every other alert (renal bands in
+    #: the pack say "reduce" or "avoid" without a number).
+    max_daily_dose: dict[str, Any] | None = None
 
     @property
     def rank(self) -> int:
@@ -59,10 +64,18 @@ class SafetyReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "alerts": [asdict(a) for a in self.alerts],
+            "alerts": [_alert_dict(a) for a in self.alerts],
             "unchecked": list(self.unchecked),
             "suggestions": dict(self.suggestions),
             "checked": dict(self.checked),
             "knowledge_version": self.knowledge_version,
             "local_rules": self.local_rules,
         }
+
+
+def _alert_dict(alert: Alert) -> dict[str, Any]:
+    """JSON-ready alert; ``max_daily_dose`` appears only on the alerts that carry one."""
+    out = asdict(alert)
+    if out["max_daily_dose"] is None:
+        del out["max_daily_dose"]
+    return out
