@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,11 @@ def _sign(http: httpx.Client, signer, bearer, body: dict[str, Any]) -> list[dict
 
 def test_order_sign_answers_the_recorded_request_with_cards(http: httpx.Client, signers, bearer,
                                                             example, api_keys) -> None:
-    cards = _sign(http, signers["a"], bearer, example("order-sign.json"))
+    sent = json.dumps(example("order-sign.json")).encode()
+    response = http.post(SIGN, content=sent, headers={**bearer(signers["a"], SIGN),
+                                                      "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
     assert _without_uuids(cards) == [ALLERGY_CARD, INTERACTION_CARD]
     assert all(len(card["summary"]) < 140 for card in cards)
     [event] = http.get("/v1/audit/events", headers={"X-API-Key": api_keys["hospital-a"]}).json()
@@ -122,7 +127,8 @@ def test_order_sign_answers_the_recorded_request_with_cards(http: httpx.Client, 
     assert event["actor"] == "https://ehr.hospital-a.example/"
     assert event["knowledge"] == {"huizhen": "0.1.0", "drugs": _pack_version()}
     assert event["patient"].startswith("hmac-sha256:") and "1288992" not in event["patient"]
-    assert event["input_hash"].startswith("sha256:")
+    # The input hash is of the body exactly as the EHR sent it.
+    assert event["input_hash"] == "sha256:" + hashlib.sha256(sent).hexdigest()
     assert event["shown"] == [
         {"card": cards[0]["uuid"], "alert_type": "allergy", "indicator": "critical",
          "summary": ALLERGY_CARD["summary"]},

@@ -91,7 +91,7 @@ def _as_bundle(value: dict[str, Any]) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
 
 
-#: Parsed prefetch values by content hash.  An EHR sends the same record with every
+#: Parsed prefetch values and draft orders by content hash.  An EHR sends the same record with every
 #: order-select / order-sign of one ordering session; FHIR validation is most of a
 #: call's CPU, and identical JSON always parses to the same patient facts.  Cached
 #: parts are shared, never changed: ``_merge`` copies their list items into a new
@@ -101,21 +101,27 @@ _PARSED_MAX = 2048
 _PARSED_LOCK = threading.Lock()
 
 
-def _parse_part(key: str, value: dict[str, Any]) -> Patient:
-    digest = hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":"),
+def _parsed(bundle: dict[str, Any], source: str) -> Patient:
+    """``read_bundle(bundle, strict=True)``, remembered by content (the source is part of the
+    key, since it is in every error message and span)."""
+    digest = hashlib.sha256(json.dumps(bundle, sort_keys=True, separators=(",", ":"),
                                        ensure_ascii=False).encode("utf-8")).hexdigest()
-    cache_key = f"{key}:{digest}"
+    cache_key = f"{source}:{digest}"
     with _PARSED_LOCK:
         hit = _PARSED.get(cache_key)
         if hit is not None:
             _PARSED.move_to_end(cache_key)
     if hit is None:
-        hit, _ = read_bundle(_as_bundle(value), source=f"prefetch.{key}", strict=True)
+        hit, _ = read_bundle(bundle, source=source, strict=True)
         with _PARSED_LOCK:
             _PARSED[cache_key] = hit
             while len(_PARSED) > _PARSED_MAX:
                 _PARSED.popitem(last=False)
     return hit
+
+
+def _parse_part(key: str, value: dict[str, Any]) -> Patient:
+    return _parsed(_as_bundle(value), f"prefetch.{key}")
 
 
 def _merge(into: Patient, part: Patient) -> None:
@@ -162,9 +168,10 @@ def draft_orders(bundle: dict[str, Any]) -> list[DraftOrder]:
             kept.append(resource)
     if not kept:
         return []
-    parsed, _ = read_bundle({"resourceType": "Bundle", "type": "collection",
-                             "entry": [{"resource": r} for r in kept]},
-                            source="context.draftOrders", strict=True)
+    # Cached like the prefetch: order-select sends the drafts as they are picked and
+    # order-sign sends the same drafts again; a new or changed order is parsed afresh.
+    parsed = _parsed({"resourceType": "Bundle", "type": "collection",
+                      "entry": [{"resource": r} for r in kept]}, "context.draftOrders")
     if len(parsed.medications) != len(kept):
         raise InputError("a draft MedicationRequest could not be read",
                          field="context.draftOrders", value=len(kept) - len(parsed.medications))

@@ -6,6 +6,7 @@ stay one call over the library and tests can build the app around any store.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,17 +46,33 @@ class Service:
         knowledge: dict[str, Any] | None = None,
         shown: list[dict[str, Any]] | None = None,
         cards: list[ShownCard] | None = None,
+        input_digest: str | None = None,
     ) -> StoredEvent:
-        """Append one audit event for a call: who, tenant, input hash, versions, what was shown."""
+        """Append one audit event for a call: who, tenant, input hash, versions, what was shown.
+
+        ``input_digest``, when given, is the input hash already made (``body_digest``
+        of the raw body); otherwise ``payload`` is hashed in its canonical JSON form.
+        """
         return self.audit.append(
             AuditEvent(
                 tenant=principal.tenant, actor=principal.actor, action=action,
-                input_hash=input_hash(payload), patient=self.patient_ref(principal.tenant, patient_id),
+                input_hash=input_digest or input_hash(payload),
+                patient=self.patient_ref(principal.tenant, patient_id),
                 service=service, knowledge={"huizhen": __version__, **(knowledge or {})},
                 shown=shown or [],
             ),
             cards,
         )
+
+
+def body_digest(raw: bytes) -> str:
+    """The input hash of a request body exactly as received (the bytes the client sent).
+
+    Used for CDS Hooks calls: each carries its own ``hookInstance``, so two
+    calls never share a body and canonicalising the JSON first would only cost
+    a re-serialisation of the whole prefetched record per call.
+    """
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 async def service(request: Request) -> Service:

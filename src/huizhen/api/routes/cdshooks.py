@@ -29,7 +29,7 @@ from huizhen.api.hookdata import (
     split_selected,
 )
 from huizhen.api.security import cds_client, cds_feedback_client
-from huizhen.api.state import Service, service
+from huizhen.api.state import Service, body_digest, service
 from huizhen.api.wire.cdshooks import (
     Discovery,
     FeedbackRequest,
@@ -140,8 +140,8 @@ def _may_fetch(body: HookRequest, spec: HookService) -> bool:
             and bool(body.fhirServer) and body.fhirAuthorization is not None)
 
 
-async def _answer_order_hook(spec: HookService, body: HookRequest, principal: Principal,
-                             svc: Service) -> Response:
+async def _answer_order_hook(spec: HookService, body: HookRequest, request: Request,
+                             principal: Principal, svc: Service) -> Response:
     """order-select / order-sign on the event loop, or in a worker thread if it may fetch.
 
     The check is a few milliseconds of CPU and one local audit append, so it
@@ -150,12 +150,13 @@ async def _answer_order_hook(spec: HookService, body: HookRequest, principal: Pr
     interpreter lock.  A call that may wait on the network goes to a thread, so
     the worker keeps answering others meanwhile.
     """
+    digest = body_digest(await request.body())
     if _may_fetch(body, spec):
-        return _json(await run_in_threadpool(_order_hook, spec, body, principal, svc))
-    return _json(_order_hook(spec, body, principal, svc))
+        return _json(await run_in_threadpool(_order_hook, spec, body, digest, principal, svc))
+    return _json(_order_hook(spec, body, digest, principal, svc))
 
 
-def _order_hook(spec: HookService, body: HookRequest, principal: Principal,
+def _order_hook(spec: HookService, body: HookRequest, digest: str, principal: Principal,
                 svc: Service) -> HookResponse:
     from huizhen import safety
 
@@ -169,7 +170,7 @@ def _order_hook(spec: HookService, body: HookRequest, principal: Principal,
     report = safety.check(patient, proposed=[d.medication for d in drafts])
     result = cardlib.report_cards(report, drafts)
     svc.record(
-        principal, f"cds-hook:{spec.hook}", body.model_dump(mode="json"),
+        principal, f"cds-hook:{spec.hook}", None, input_digest=digest,
         patient_id=context.patientId, service=spec.id,
         knowledge=_knowledge(report),
         shown=[{"card": s.uuid, "alert_type": s.alert_type, "indicator": s.indicator,
@@ -191,8 +192,17 @@ def _knowledge(report: Any) -> dict[str, Any]:
              response_model_exclude_none=True,
              summary="patient-view: cannot-miss diagnoses, medication alerts, questions to ask",
              responses={412: {"description": "Required prefetch data missing"}})
-def patient_view(body: HookRequest, principal: Principal = Depends(cds_client),
-                 svc: Service = Depends(service)) -> HookResponse:
+async def patient_view(body: HookRequest, request: Request,
+                       principal: Principal = Depends(cds_client),
+                       svc: Service = Depends(service)) -> Response:
+    # A consult is ~10 ms of CPU and its first call loads all the knowledge: a worker
+    # thread, so the event loop keeps accepting (and /health keeps answering) meanwhile.
+    digest = body_digest(await request.body())
+    return _json(await run_in_threadpool(_patient_view, body, digest, principal, svc))
+
+
+def _patient_view(body: HookRequest, digest: str, principal: Principal,
+                  svc: Service) -> HookResponse:
     from huizhen.consult import consult
 
     spec = SERVICES["huizhen-patient-view"]
@@ -203,7 +213,7 @@ def patient_view(body: HookRequest, principal: Principal = Depends(cds_client),
                      kb=svc.config.kb_path(principal.tenant))
     result = cardlib.consult_cards(report)
     svc.record(
-        principal, "cds-hook:patient-view", body.model_dump(mode="json"),
+        principal, "cds-hook:patient-view", None, input_digest=digest,
         patient_id=context.patientId, service=spec.id, knowledge=dict(report.knowledge),
         shown=[{"card": s.uuid, "alert_type": s.alert_type, "indicator": s.indicator,
                 "summary": s.summary} for s in result.shown]
@@ -218,17 +228,20 @@ def patient_view(body: HookRequest, principal: Principal = Depends(cds_client),
 @router.post("/huizhen-order-select", response_model=HookResponse,
              response_model_exclude_none=True, summary="order-select: medication alerts as cards",
              responses={412: {"description": "Required prefetch data missing"}})
-async def order_select(body: HookRequest, principal: Principal = Depends(cds_client),
+async def order_select(body: HookRequest, request: Request,
+                       principal: Principal = Depends(cds_client),
                        svc: Service = Depends(service)) -> Response:
-    return await _answer_order_hook(SERVICES["huizhen-order-select"], body, principal, svc)
+    return await _answer_order_hook(SERVICES["huizhen-order-select"], body, request, principal,
+                                    svc)
 
 
 @router.post("/huizhen-order-sign", response_model=HookResponse,
              response_model_exclude_none=True, summary="order-sign: medication alerts as cards",
              responses={412: {"description": "Required prefetch data missing"}})
-async def order_sign(body: HookRequest, principal: Principal = Depends(cds_client),
+async def order_sign(body: HookRequest, request: Request,
+                     principal: Principal = Depends(cds_client),
                      svc: Service = Depends(service)) -> Response:
-    return await _answer_order_hook(SERVICES["huizhen-order-sign"], body, principal, svc)
+    return await _answer_order_hook(SERVICES["huizhen-order-sign"], body, request, principal, svc)
 
 
 @router.post("/{service_id}/feedback", response_model=FeedbackResponse,
