@@ -120,3 +120,18 @@ def test_ansm_a_prendre_en_compte_is_minor_and_says_what_the_source_means() -> N
     assert a.management == ("A real risk, most often adverse effects that add up, with no practical "
                             "precaution that prevents it: judge whether the combination is "
                             "appropriate; only another drug avoids the risk.")
+
+
+def test_combination_product_rules_need_the_whole_combination() -> None:
+    # ANSM grades co-trimoxazole with QT-prolonging drugs; it grades trimethoprim alone apart,
+    # so trimethoprim alone does not inherit the combination's rule ...
+    assert check(Patient(), ["trimethoprim", "citalopram"]).alerts == []
+    report = check(Patient(), ["Bactrim", "citalopram"])
+    assert summary(report) == [("interaction", "major", True, ["Bactrim", "citalopram"])]
+    assert report.alerts[0].source_ref == ("SUBSTANCES SUSCEPTIBLES DE DONNER DES TORSADES DE POINTES + "
+                                           "SULFAMÉTHOXAZOLE + TRIMÉTHOPRIME")
+    # ... while glecaprevir, which the thesaurus names only within glecaprevir + pibrentasvir,
+    # keeps the product's rules when written alone.
+    report = check(Patient(), ["glecaprevir", "atorvastatin"])
+    assert summary(report) == [("interaction", "contraindicated", True, ["glecaprevir", "atorvastatin"])]
+    assert report.alerts[0].source_ref == "ATORVASTATINE + GLÉCAPRÉVIR + PIBRENTASVIR"

@@ -91,7 +91,7 @@ def pair_level(pack: DrugPack, a: tuple[str, ...], b: tuple[str, ...]) -> str | 
     best: str | None = None
     for x in a:
         for y in b:
-            rule, _ = best_rule(pack, x, y)
+            rule, _ = best_rule(pack, x, y, a, b)
             if rule and (best is None or RANK[rule.level] > RANK[best]):
                 best = rule.level
     return best

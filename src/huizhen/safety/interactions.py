@@ -13,11 +13,19 @@ from huizhen.safety.context import Drug
 from huizhen.safety.model import Alert
 
 
-def pair_rules(pack: DrugPack, x: str, y: str) -> list[InteractionRule]:
-    """All rules between two ingredients (via their own ids and their classes)."""
+def pair_rules(pack: DrugPack, x: str, y: str, line_x: tuple[str, ...] = (),
+               line_y: tuple[str, ...] = ()) -> list[InteractionRule]:
+    """All rules between two ingredients (via their own ids and their classes).
+
+    ``line_x`` / ``line_y`` are all the ingredients of the medication lines x and y come from
+    (default: x or y alone): a rule written for a combination product (co-trimoxazole) holds
+    only for a line that carries every ingredient of that combination."""
     kx, ky = pack.keys_of(x), pack.keys_of(y)
     if pack.reach(x).isdisjoint(ky) or pack.vocab.parent(x) == pack.vocab.parent(y):
         return []
+    if pack.combinations:
+        kx = _whole(pack, kx, line_x or (x,))
+        ky = _whole(pack, ky, line_y or (y,))
     partners = pack.partners()
     table = pack.pair_rules
     rules: list[InteractionRule] = []
@@ -35,8 +43,18 @@ def pair_rules(pack: DrugPack, x: str, y: str) -> list[InteractionRule]:
     return local or rules
 
 
-def best_rule(pack: DrugPack, x: str, y: str) -> tuple[InteractionRule | None, list[InteractionRule]]:
-    rules = pair_rules(pack, x, y)
+def _whole(pack: DrugPack, keys: frozenset[str], line: tuple[str, ...]) -> frozenset[str]:
+    """The keys without the combination classes the line does not carry whole."""
+    combos = pack.combinations
+    if keys.isdisjoint(combos):
+        return keys
+    parents = {pack.vocab.parent(i) for i in line}
+    return frozenset(k for k in keys if k not in combos or combos[k] <= parents)
+
+
+def best_rule(pack: DrugPack, x: str, y: str, line_x: tuple[str, ...] = (),
+              line_y: tuple[str, ...] = ()) -> tuple[InteractionRule | None, list[InteractionRule]]:
+    rules = pair_rules(pack, x, y, line_x, line_y)
     if not rules:
         return None, []
     # Most severe first; at equal severity the most specific (ingredient pair before class rule).
@@ -52,7 +70,7 @@ def check_interactions(drugs: list[Drug], pack: DrugPack) -> list[Alert]:
             best: tuple[InteractionRule, str, str, list[InteractionRule]] | None = None
             for x in d1.ids:
                 for y in d2.ids:
-                    rule, allr = best_rule(pack, x, y)
+                    rule, allr = best_rule(pack, x, y, d1.ids, d2.ids)
                     if rule and (best is None or RANK[rule.level] > RANK[best[0].level]):
                         best = (rule, x, y, allr)
             if best is None:

@@ -26,7 +26,7 @@ from huizhen.knowledge.drugs.normalise import fold
 from huizhen.knowledge.drugs.vocabulary import DRUG_DATA, Vocabulary, load_vocabulary
 from huizhen.paths import cache_dir
 
-_PACK_FORMAT = 3  # bump when DrugPack's fields change
+_PACK_FORMAT = 5  # bump when DrugPack's fields change
 LEVELS = ("contraindicated", "major", "moderate", "minor")
 RANK = {lv: 4 - i for i, lv in enumerate(LEVELS)}  # contraindicated=4 ... minor=1
 
@@ -77,6 +77,11 @@ class DrugPack:
     duplicate_classes: frozenset[str]
     local_source: str | None = None
     rxnorm: dict[str, tuple[str, ...]] = field(default_factory=dict)  # RxCUI -> parent ids
+    #: Classes that are one combination product in the source (ANSM's "sulfaméthoxazole +
+    #: triméthoprime") whose members the source also grades alone: their rules hold only for a
+    #: medication line carrying every member.  (Members the source never names alone — the
+    #: hepatitis C pairs — keep the combination's rules: naming one names the product.)
+    combinations: dict[str, frozenset[str]] = field(default_factory=dict)
     partner_index: dict[str, frozenset[str]] | None = None
     key_cache: dict[str, frozenset[str]] = field(default_factory=dict)
     reach_cache: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -225,6 +230,14 @@ def _read_pack(vocab: Vocabulary) -> DrugPack:
         rule = InteractionRule(a, b, row["level"], row["effect"], row["management"], row["source"],
                                row["source_ref"])
         pairs.setdefault(frozenset((a, b)), []).append(rule)
+    combos: dict[str, set[str]] = {}
+    for pid, keys in classes_of.items():
+        for key in keys:
+            if " + " in class_names.get(key, ""):
+                combos.setdefault(key, set()).add(pid)
+    graded_alone = {side for rules in pairs.values() for r in rules if r.source.startswith("ANSM ")
+                    for side in (r.a, r.b) if not side.startswith("class:")}
+    combos = {k: v for k, v in combos.items() if v <= graded_alone}
     ni = {frozenset((vocab.parent(r["a"]), vocab.parent(r["b"])))
           for r in _rows(DRUG_DATA / "non_interruptive.csv.gz")}
     terms = {fold(r["term"]): f"class:{r['class_id']}" for r in _rows(DRUG_DATA / "allergy_terms.csv")}
@@ -251,6 +264,7 @@ def _read_pack(vocab: Vocabulary) -> DrugPack:
         allergy_cross=allergy,
         allergy_terms=terms,
         duplicate_classes=frozenset(f"class:{c}" for c in meta["duplicate_classes"]),
+        combinations={k: frozenset(v) for k, v in combos.items()},
         rxnorm={r["rxcui"]: tuple(vocab.parent(i) for i in r["drugbank_ids"].split("+"))
                 for r in _rows(DRUG_DATA / "rxnorm.csv")},
     )
