@@ -50,6 +50,12 @@ ANSM_LEVELS = {
     "Il convient de prendre en compte": "minor",
 }
 RANK = {"contraindicated": 4, "major": 3, "moderate": 2, "minor": 1}
+#: A grade the thesaurus restricts to patients huizhen does not identify (its condition,
+#: written after the grade) is shown one grade lower, the condition named in the advice.
+ANSM_SUBGROUPS = {
+    "chez le patient insuffisant rénal ou hépatique sévère": "severe renal or hepatic impairment",
+}
+ONE_LESS = {"contraindicated": "major", "major": "moderate", "moderate": "minor", "minor": "minor"}
 
 #: French mechanism keywords -> effect written in English (a fact, our words).
 EFFECT_KEYWORDS = [
@@ -62,6 +68,7 @@ EFFECT_KEYWORDS = [
     ("hypoglycémie", "hypoglycaemia"),
     ("bradycardie", "bradycardia"),
     ("conduction", "cardiac conduction disorder"),
+    ("troubles du rythme", "cardiac arrhythmia"),
     ("ergotisme", "ergotism (vasospasm, ischaemia)"),
     ("hypotension", "hypotension"),
     ("hypertensi", "hypertensive reaction"),
@@ -276,7 +283,13 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
             skipped.append(f"{t['main_drug']} + {t['plus_drug']}")
             continue
         effect = effect_of(t["interaction_mechanism"])
+        subgroup = next((ANSM_SUBGROUPS[k] for k in ANSM_SUBGROUPS if len(set(levels)) == 1
+                         and t["severity_levels"][0]["info"].strip().rstrip(".") == k), None)
+        if subgroup:
+            level = ONE_LESS[levels[0]]
         mgmt = ANSM_MANAGEMENT[level]
+        if subgroup:
+            mgmt += f" (The source grades this pair {levels[0]} in patients with {subgroup}.)"
         if len(set(levels)) > 1:
             top = max(levels, key=RANK.__getitem__)
             mgmt += (f" (The source grades this pair by dose, up to {top} at high doses.)" if by_dose

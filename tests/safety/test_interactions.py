@@ -135,3 +135,14 @@ def test_combination_product_rules_need_the_whole_combination() -> None:
     report = check(Patient(), ["glecaprevir", "atorvastatin"])
     assert summary(report) == [("interaction", "contraindicated", True, ["glecaprevir", "atorvastatin"])]
     assert report.alerts[0].source_ref == "ATORVASTATINE + GLÉCAPRÉVIR + PIBRENTASVIR"
+
+
+def test_ansm_grade_limited_to_a_patient_subgroup_is_one_grade_lower() -> None:
+    # The thesaurus contraindicates telithromycin + strong CYP3A4 inhibitors only in severe renal
+    # or hepatic impairment, which a drug pair does not show: major, the condition named.
+    report = check(Patient(), ["telithromycin", "itraconazole"])
+    assert summary(report) == [("interaction", "major", True, ["telithromycin", "itraconazole"])]
+    a = report.alerts[0]
+    assert (a.effect, a.source_ref) == ("cardiac arrhythmia", "INHIBITEURS PUISSANTS DU CYP3A4 + TELITHROMYCINE")
+    assert a.management.endswith("(The source grades this pair contraindicated in patients with severe "
+                                 "renal or hepatic impairment.)")
