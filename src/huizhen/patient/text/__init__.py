@@ -10,6 +10,7 @@ item keeps its character span in the note.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from huizhen.knowledge.drugs import load_vocabulary
 from huizhen.patient.medication import dose_in
@@ -25,11 +26,12 @@ from huizhen.patient.model import (
     Unparsed,
 )
 from huizhen.patient.text.context import FAMILY, HISTORY, NEGATED, POSSIBLE, classify, find_cues
-from huizhen.patient.text.matcher import find_mentions, simplified
+from huizhen.patient.text.matcher import Mention, find_mentions, simplified
 from huizhen.patient.text.vitals import find_vitals, spans
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ALLERGY_HPO = "HP:0012393"
+_PAIN = "HP:0012531"
 _AGE_EN = re.compile(
     r"\b(\d{1,3})[- ]?(?:year|yr)s?[- ]old\s+(?:(?:african|asian|white|black|caucasian|hispanic|"
     r"chinese)\s+)?(man|woman|male|female|boy|girl|lady|gentleman|gent)?|"
@@ -155,6 +157,31 @@ def _lactation(text: str, p: Patient) -> None:
         p.lactating = True
 
 
+def _drop_subsumed(mentions: list[Mention], text: str, hpo: Any) -> list[Mention]:
+    """Mentions that are part of another finding's phrase.  Bare "pain" written as
+    an attribute of another finding ("painful mouth ulcers", 口腔溃疡疼痛) is not a
+    finding of its own.  In English, a mention of a general term written right next to a mention of a
+    more specific one (only a space between) is part of the same phrase, not a
+    finding of its own: "cramping abdominal | pain" (abdominal pain, not also pain).
+    Not in Chinese, where terms follow each other without spaces (咳嗽咳痰 states
+    both cough and productive cough)."""
+    keep = []
+    for m in mentions:
+        if m.hpo_id == _PAIN and any(
+                n is not m and n.hpo_id != _PAIN and not _CJK.search(text[n.start:n.end])
+                and re.fullmatch(r"\s*", text[m.end:n.start]) for n in mentions):
+            continue  # "painful mouth ulcers": the pain is said of the ulcers
+        if m.hpo_id == _PAIN and any(
+                n is not m and _CJK.search(n.text) and n.end == m.start for n in mentions):
+            continue  # 口腔溃疡疼痛: the same, in Chinese word order
+        if not _CJK.search(m.text) and any(n is not m and not _CJK.search(n.text) and n.hpo_id != m.hpo_id and hpo.is_ancestor(m.hpo_id, n.hpo_id)
+               and not re.search(r"[^\s\-]", text[min(m.end, n.end):max(m.start, n.start)])
+               for n in mentions):
+            continue
+        keep.append(m)
+    return keep
+
+
 def _certainty(ctx: set[str]) -> str:
     if FAMILY in ctx:
         return "family"
@@ -179,8 +206,9 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
     vspans = spans(p.measurements) + [(u.source.start, u.source.end) for u in bad
                                       if u.source and u.source.start is not None
                                       and u.source.end is not None]
-    mentions = [m for m in find_mentions(text)
-                if not any(s < m.end and m.start < e for s, e in vspans)]
+    mentions = _drop_subsumed([m for m in find_mentions(text)
+                               if not any(s < m.end and m.start < e for s, e in vspans)],
+                              text, hpo)
     drugs = [d for d in sorted(load_vocabulary().find_mentions(text), key=lambda d: d.start)
              if not any(d.start < m.end and m.start < d.end for m in mentions)]
     protected = [(m.start, m.end) for m in mentions] + vspans + [(d.start, d.end) for d in drugs]

@@ -43,24 +43,63 @@ _BRIT = [("oedema", "edema"), ("oesophag", "esophag"), ("haem", "hem"), ("aemia"
 #: Adjectives folded into the noun HPO labels use ("swollen ankles" ~ "ankle swelling").
 _DERIVED = {"swollen": "swelling", "aching": "ache", "achy": "ache", "itchy": "itch",
             "itching": "itch", "numb": "numbness", "stiff": "stiffness", "painful": "pain",
-            "tender": "tenderness", "enlarged": "enlargement"}
+            "tender": "tenderness", "enlarged": "enlargement", "unable": "inability",
+            "cannot": "inability", "incapable": "inability", "feet": "foot", "teeth": "tooth",
+            "weak": "weakness", "incontinent": "incontinence", "agitated": "agitation",
+            "urinary": "urine",
+            # body-part adjectives -> the body part ("mouth ulcers" ~ "oral ulcers",
+            # "drooping of the face" ~ "facial droop")
+            "facial": "face", "ocular": "eye", "nasal": "nose", "oral": "mouth",
+            "abdominal": "abdomen", "renal": "kidney", "hepatic": "liver", "cardiac": "heart",
+            "pulmonary": "lung", "gastric": "stomach", "cutaneous": "skin", "lingual": "tongue",
+            "dental": "tooth", "labial": "lip", "palpebral": "eyelid", "muscular": "muscle",
+            "articular": "joint", "osseous": "bone", "pedal": "foot", "thoracic": "chest"}
+
+
+def _stem(w: str) -> str:
+    """A light suffix stripper, applied to both the index and the text, so that the
+    inflected and derived forms of a word meet: drooping ~ droop, altered ~ alter,
+    stretchy ~ stretchable ~ stretch, painful ~ pain, swelling ~ swell.
+    Lighter than Porter on purpose: it never touches words of four letters or less,
+    and it keeps -ness, -ion, -ity, -ment and -al, which separate HPO terms (dilated /
+    dilation are kept together only through their shared stem "dilat")."""
+    if len(w) <= 4 or not w.isalpha():
+        return w
+    if w.endswith("ful") and len(w) >= 6:
+        w = w[:-3]
+    if w.endswith("ing") and len(w) >= 6:
+        w = w[:-3]
+        if len(w) >= 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+            w = w[:-1]
+    elif w.endswith("ed") and not w.endswith("eed") and len(w) >= 5:
+        w = w[:-2]
+        if len(w) >= 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+            w = w[:-1]
+    elif w.endswith(("able", "ible")) and len(w) >= 8:
+        w = w[:-4]
+    elif w.endswith("y") and len(w) >= 5 and w[-2] not in "aeiou":
+        w = w[:-1]
+    if w.endswith("e") and len(w) >= 4:
+        w = w[:-1]
+    return w
 
 
 def normalise_token(word: str) -> str:
-    """Lower case, American spelling, singular: the form both index and text use."""
+    """Lower case, American spelling, singular, light stem: the form both index and
+    text use."""
     w = word.lower().strip("'")
     if w in _DERIVED:
-        return _DERIVED[w]
+        return _stem(_DERIVED[w])
     for brit, us in _BRIT:
         if brit in w:
             w = w.replace(brit, us)
     if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes")):
-        return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")):
-        return w[:-1]
-    return w
+        w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes")):
+        w = w[:-2]
+    elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")):
+        w = w[:-1]
+    return _stem(w)
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
@@ -110,7 +149,7 @@ def _add_en(lex: Lexicon, label: str, hpo_id: str, *, curated: bool,
     key = tuple(t for t, _, _ in tokens(label))
     if not key:
         return
-    if not curated and len(key) == 1 and len(key[0]) <= 3:
+    if not curated and len(key) == 1 and len(label.strip()) <= 3:
         return
     lex.en.setdefault(key, hpo_id)
     if negated:
@@ -213,4 +252,35 @@ def _build(hpo: Any) -> Lexicon:
         hpo_id = hpo.lookup_label(label)
         if hpo_id is not None and len(phrase) >= 2:
             _add_zh(lex, phrase, hpo_id)
+    _add_zh_synonym_endings(lex)
     return lex
+
+
+#: Chinese words for "less", "more", "hard to" that notes use interchangeably at the
+#: end of a finding (听力下降 / 听力减退 / 听力减低, 尿量减少 / 尿量下降, 白细胞升高 /
+#: 白细胞增多, 行走困难 / 行走障碍).  Hand-written from general Chinese clinical usage.
+ZH_SYNONYM_ENDINGS: tuple[tuple[str, ...], ...] = (
+    ("下降", "减退", "减低", "降低", "减弱", "减少", "低下"),
+    ("增多", "增加", "升高", "增高", "过多"),
+    ("困难", "障碍", "费力"),
+    ("肿大", "增大", "大"),
+)
+
+
+def _add_zh_synonym_endings(lex: Lexicon) -> None:
+    """Every Chinese key that ends in one word of a ``ZH_SYNONYM_ENDINGS`` group is
+    also indexed with the group's other words, below every key written as such
+    (a key that exists keeps its own term)."""
+    for key, hpo_id in list(lex.zh.items()):
+        if key in lex.negated_zh:
+            continue
+        for group in ZH_SYNONYM_ENDINGS:
+            end = next((w for w in group if key.endswith(w) and len(key) - len(w) >= 2), None)
+            if end is None:
+                continue
+            stem = key[:-len(end)]
+            for other in group:
+                if other != end and (len(other) >= 2 or len(stem) >= 2):
+                    lex.zh.setdefault(stem + other, hpo_id)
+                    lex.zh_max = max(lex.zh_max, len(stem + other))
+            break

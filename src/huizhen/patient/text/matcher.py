@@ -30,6 +30,9 @@ class Mention:
     text: str
     #: The words themselves say the term is absent ("afebrile", 体温正常).
     negated: bool = False
+    #: Made by sharing words across a coordination: wins over a plain match of the
+    #: same words ("pain" in "calf swelling and pain").
+    replaces: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -73,33 +76,128 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
             if hpo_id is not None:
                 hit = (hpo_id, n)
                 break
+        skip = _skipping(text, toks, i, lex, hit[1] if hit else 1)
+        if skip is not None:
+            hit = skip
         if hit is None:
             i += 1
             continue
         start, end = toks[i][1], toks[i + hit[1] - 1][2]
-        key = tuple(t for t, _, _ in toks[i:i + hit[1]])
+        key = tuple(t for t, _, _ in toks[i:i + hit[1]] if t not in SKIPPABLE) if skip \
+            else tuple(t for t, _, _ in toks[i:i + hit[1]])
         out.append(Mention(hit[0], start, end, text[start:end], key in lex.negated_en))
         spans.append((i, hit[1]))
         i += hit[1]
     return out + _coordinated(text, toks, spans, lex)
 
 
+#: Words a note puts inside a term that the term's label does not have: side and
+#: severity ("swelling of the left ankle", "right-sided chest pain", "severe
+#: headache").  Skipped only when the term then matches and reaches further than
+#: any match without skipping ("left ventricular hypertrophy" keeps its "left").
+SKIPPABLE = frozenset({"left", "right", "bilateral", "both", "side", "sid", "left-sid", "right-sid",
+                       "severe", "mild", "slight", "marked", "significant", "sever", "very",
+                       "intermittent", "occasional", "constant", "persistent", "new", "sudden"})
+
+
+_PLACE = frozenset({"on", "in", "over", "at", "around", "across", "along", "behind", "under"})
+
+
+def _skipping(text: str, toks: list[tuple[str, int, int]], i: int, lex: Lexicon,
+              reach: int) -> tuple[str, int] | None:
+    """The longest term starting at token ``i`` when the ``SKIPPABLE`` words inside it
+    are left out, if it reaches further than ``reach`` tokens; never across a clause
+    break.  Tried in written order, then in any order (the bag)."""
+    if toks[i][0] in SKIPPABLE:
+        return None
+    kept: list[int] = []  # positions (relative to i) of the words that are not skipped
+    j = i
+    while j < len(toks) and j - i < lex.en_max + 4:
+        if j > i and re.search(r"[.;,:!?()]", text[toks[j - 1][2]:toks[j][1]]):
+            break
+        if toks[j][0] not in SKIPPABLE:
+            kept.append(j - i)
+        j += 1
+    if len(kept) == j - i:
+        return None  # nothing skipped: the plain match already tried this
+    words = [toks[i + k][0] for k in kept]
+    for n in range(len(kept), 1, -1):
+        span = kept[n - 1] + 1
+        if span <= reach or span == n:
+            continue
+        key = tuple(words[:n])
+        hpo_id = lex.en.get(key)
+        if hpo_id is None and n <= 4 and words[n - 1] not in BAG_SKIP:
+            hpo_id = lex.en_bag.get(bag(key))
+        if hpo_id is not None:
+            return hpo_id, span
+    return None
+
+
 def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[int, int]],
                  lex: Lexicon) -> list[Mention]:
-    """"bladder or bowel incontinence", "upper and lower limb weakness": a modifier
-    coordinated with the first word of a matched term makes a term of its own."""
+    """Coordination shares words between two terms.  A modifier: "bladder or bowel
+    incontinence", "upper and lower limb weakness".  A head: "calf swelling and
+    pain" (calf pain), "pain and swelling of the ankle" (ankle pain).  The second
+    term is made from the first term's words with one word exchanged; it replaces
+    a plain one-word match of that word ("pain")."""
     covered = {j for i, n in spans for j in range(i, i + n)}
-    out = []
-    for i, n in spans:
-        if n < 2 or i < 2 or toks[i - 1][0] not in ("and", "or") or (i - 2) in covered:
-            continue
-        if re.search(r"[.;,:!?()]", text[toks[i - 2][2]:toks[i][1]]):
-            continue
-        key = (toks[i - 2][0], *[t for t, _, _ in toks[i + 1:i + n]])
+    starts = {i: n for i, n in spans}
+
+    def gap_ok(a: int, b: int) -> bool:
+        return not re.search(r"[.;,:!?()]", text[toks[a][2]:toks[b][1]])
+
+    def lookup(key: tuple[str, ...]) -> str | None:
         hpo_id = lex.en.get(key)
-        if hpo_id is not None:
-            a, b = toks[i - 2][1], toks[i - 2][2]
-            out.append(Mention(hpo_id, a, b, text[a:b], key in lex.negated_en))
+        if hpo_id is None and 2 <= len(key) <= 4:
+            hpo_id = lex.en_bag.get(bag(key))
+        return hpo_id
+
+    out = []
+
+    def add(hpo_id: str, k: int, key: tuple[str, ...]) -> None:
+        a, b = toks[k][1], toks[k][2]
+        out.append(Mention(hpo_id, a, b, text[a:b], key in lex.negated_en, replaces=True))
+
+    for i, n in spans:
+        if n < 2:
+            continue
+        words = tuple(t for t, _, _ in toks[i:i + n] if t not in SKIPPABLE)
+        # modifier: "bladder or bowel incontinence"
+        if i >= 2 and toks[i - 1][0] in ("and", "or") and (i - 2) not in covered \
+                and gap_ok(i - 2, i):
+            key = (toks[i - 2][0], *words[1:])
+            hpo_id = lex.en.get(key)
+            if hpo_id is not None:
+                add(hpo_id, i - 2, key)
+    for a, (word, _, _) in enumerate(toks):
+        if word not in ("and", "or") or a < 1 or a + 1 >= len(toks) or not gap_ok(a - 1, a + 1):
+            continue
+        # the head after: "calf swelling and pain" -> calf pain (at "pain")
+        # (not when a place follows: "mouth ulcers and blisters on the hands")
+        c = a + 1
+        place_follows = c + 1 < len(toks) and toks[c + 1][0] in _PLACE and gap_ok(c, c + 1)
+        if a >= 2 and starts.get(c, 1) == 1 and gap_ok(a - 2, a - 1) and not place_follows \
+                and toks[a - 2][0] not in BAG_SKIP | SKIPPABLE and toks[c][0] not in BAG_SKIP:
+            key = (toks[a - 2][0], toks[c][0])
+            hpo_id = lookup(key)
+            if hpo_id is not None and hpo_id != lex.en.get((toks[c][0],)):
+                add(hpo_id, c, key)
+        # the head before: "pain and swelling of the left knee" -> knee pain (at "pain")
+        c = a - 1
+        if starts.get(c, 1) == 1 and (c - 1) not in covered and toks[c][0] not in BAG_SKIP:
+            rest = []
+            for k in range(a + 2, min(a + 6, len(toks))):
+                if not gap_ok(k - 1, k):
+                    break
+                if toks[k][0] not in SKIPPABLE and toks[k][0] not in BAG_SKIP:
+                    rest.append(toks[k][0])
+            for m in range(len(rest), 0, -1):
+                key = (toks[c][0], *rest[:m])
+                hpo_id = lookup(key)
+                if hpo_id is not None and hpo_id != lex.en.get((toks[c][0],)):
+                    add(hpo_id, c, key)
+                    break
     return out
 
 
@@ -132,13 +230,44 @@ def _match_zh(text: str, lex: Lexicon) -> list[Mention]:
     return out
 
 
+#: Degree and time words that Chinese notes put between a body part and its symptom
+#: (头部剧烈疼痛, 双下肢轻度水肿, 全身皮肤明显黄染).  Two characters or more, so that
+#: no word is cut inside another (年轻).
+ZH_SKIPPABLE = ("明显", "剧烈", "轻度", "中度", "重度", "轻微", "稍有", "略有", "有点", "有些",
+                "阵发性", "持续性", "间断性", "间歇性", "间断", "反复", "偶有", "时有", "广泛",
+                "大量", "少量", "散在", "突发", "突然", "逐渐", "进行性", "多发", "较前")
+_ZH_SKIP = re.compile("|".join(sorted(ZH_SKIPPABLE, key=len, reverse=True)))
+
+
+def _match_zh_skipping(text: str, lex: Lexicon) -> list[Mention]:
+    """Chinese terms with a ``ZH_SKIPPABLE`` word inside them: matched on the text
+    with those words left out, kept only where a word was left out *inside* the
+    match (the plain pass finds the rest)."""
+    s = simplified(text)
+    keep: list[int] = []  # original index of each kept character
+    last = 0
+    for skip in _ZH_SKIP.finditer(s):
+        keep.extend(range(last, skip.start()))
+        last = skip.end()
+    if last == 0:
+        return []
+    keep.extend(range(last, len(s)))
+    reduced = "".join(s[k] for k in keep)
+    out = []
+    for m in _match_zh(reduced, lex):
+        start, end = keep[m.start], keep[m.end - 1] + 1
+        if end - start > m.end - m.start:
+            out.append(Mention(m.hpo_id, start, end, text[start:end], m.negated))
+    return out
+
+
 def find_mentions(text: str, lexicon: Lexicon | None = None) -> list[Mention]:
     """All non-overlapping HPO mentions in ``text``, in order of position."""
     lex = lexicon or build_lexicon()
     found = _match_en(text, lex)
     if _CJK.search(text):
-        found += _match_zh(text, lex)
-    found.sort(key=lambda m: (m.start, -(m.end - m.start)))
+        found += _match_zh(text, lex) + _match_zh_skipping(text, lex)
+    found.sort(key=lambda m: (m.start, -(m.end - m.start), not m.replaces))
     out: list[Mention] = []
     for m in found:
         if out and m.start < out[-1].end:
