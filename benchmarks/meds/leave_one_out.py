@@ -19,7 +19,8 @@ with DrugBank common names:
   -> Major, any other interacting sentence -> Moderate; the strictest sentence of
   a pair wins.  Pairs of NLMCorpus_Mapped.csv not in a sentence -> Moderate.
 * ``ansm.csv``: every ANSM rule of the pack, class sides expanded to the members
-  the thesaurus's own index lists.  contre-indication and association déconseillée
+  the thesaurus's own index lists (co-trimoxazole, graded apart from its two
+  members, stays one drug written "Sulfamethoxazole / Trimethoprim").  contre-indication and association déconseillée
   -> Major, précaution d'emploi -> Moderate, à prendre en compte -> Minor; the
   strictest rule of a pair wins.
 * ONC: ``benchmarks/data/onc_high_priority.csv`` (every pair Major).
@@ -62,7 +63,9 @@ def _put(pairs: dict[frozenset[str], str], a: str, b: str, level: str) -> None:
 
 
 def _write(path: Path, pairs: dict[frozenset[str], str], vocab) -> int:  # type: ignore[no-untyped-def]
-    rows = sorted((sorted(vocab.name_of(i) for i in key), level) for key, level in pairs.items())
+    # An id joined with "+" is a combination product, written "A / B".
+    rows = sorted((sorted(" / ".join(vocab.name_of(p) for p in i.split("+")) for i in key), level)
+                  for key, level in pairs.items())
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["Drug_A", "Drug_B", "Level"])
@@ -111,6 +114,9 @@ def ansm_reference(vocab) -> dict[frozenset[str], str]:  # type: ignore[no-untyp
     with gzip.open(DRUG_DATA / "classes_ansm.csv.gz", "rt", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             members.setdefault(row["class_id"], set()).add(vocab.parent(row["drugbank_id"]))
+    # A combination the thesaurus grades apart from its members (co-trimoxazole) is one drug.
+    for key, combo in get_pack().combinations.items():
+        members[key.removeprefix("class:")] = {"+".join(sorted(combo))}
     tier = {"contraindicated": "Major", "major": "Major", "moderate": "Moderate", "minor": "Minor"}
     pairs: dict[frozenset[str], str] = {}
     with gzip.open(DRUG_DATA / "interactions.csv.gz", "rt", encoding="utf-8") as fh:
