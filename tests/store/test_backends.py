@@ -69,6 +69,20 @@ def test_roundtrip_and_scoped_full_text(store: KnowledgeStore) -> None:
         ("titl d", "dosag", "heparin bolus", "hosp-d", "en", "src")]
 
 
+def test_ranking_totals_follow_replacements_and_removals(store: KnowledgeStore) -> None:
+    """idf and the average length count what is stored now, not what once was."""
+    store.put_documents([_doc("A", "public", "heparin bolus"), _doc("B", "public", "heparin drip"),
+                         _doc("C", "public", "warfarin tablet"),
+                         *(_doc(f"F{i}", "public", f"filler text {i}") for i in range(4))])
+    before = _ranked(store, '"heparin" OR "warfarin"', ("public",))
+    store.put_documents([_doc("B", "public", "warfarin drip warfarin", "h2")])
+    assert store.remove_document("public", "C")
+    after = _ranked(store, '"heparin" OR "warfarin"', ("public",))
+    assert (before, after) == ([("C", 1.530556), ("A", 0.822988), ("B", 0.822988)],
+                               [("B", 1.772273), ("A", 1.379928)])
+    assert store.integrity_errors() == []
+
+
 def test_language_and_source_filters(store: KnowledgeStore) -> None:
     en, en_rows = _doc("E", "public", "heparin bolus")
     zh, zh_rows = _doc("Z", "public", "heparin bolus")

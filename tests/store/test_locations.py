@@ -18,7 +18,13 @@ from huizhen.store import (
     store_key,
 )
 from huizhen.store.factory import sqlite_path
-from huizhen.store.postgres import PostgresStore, match_terms, redact, tsvector_literal
+from huizhen.store.postgres import (
+    PostgresStore,
+    distinct_terms,
+    match_terms,
+    redact,
+    tsvector_literal,
+)
 from huizhen.store.sqlite import SQLiteStore
 
 
@@ -89,7 +95,9 @@ def test_an_unreachable_server_is_named_without_its_password(tmp_path: Path) -> 
 def test_postgresql_lexemes_are_the_terms_given_unparsed() -> None:
     literal, n = tsvector_literal("糖尿病 规范", "治疗", "二甲双胍 o'neil c:\\x 二甲双胍")
     assert (literal, n) == (
-        "'糖尿病':1A '规范':2A '治疗':3B '二甲双胍':4,7 'o''neil':5 'c:\\\\x':6", 7)
+        "'糖尿病':1A '规范':2A '治疗':3B '二甲双胍':4,7 'o''neil':5 'c:\\\\x':6", (2, 1, 4))
+    assert distinct_terms("糖尿病 规范", "治疗", "二甲双胍 二甲双胍 " + "x" * 3000) == {
+        "糖尿病", "规范", "治疗", "二甲双胍"}
     assert match_terms('"二甲双胍" OR "say ""hi""" OR bare') == ['二甲双胍', 'say "hi"', "bare"]
 
 

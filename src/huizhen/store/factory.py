@@ -58,15 +58,22 @@ def store_key(location: str | Path) -> str:
     return str(path.resolve()) if path is not None else str(location)
 
 
+#: Databases known to hold a knowledge base: asked once per process, not per request.
+_found: set[str] = set()
+
+
 def store_exists(location: str | Path) -> bool:
     """Whether a knowledge base is there: the file exists, or the database has one."""
     path = sqlite_path(location)
     if path is not None:
         return path.exists()
+    if str(location) in _found:
+        return True
     try:
         open_store(location, must_exist=True).close()
     except KnowledgeError:
         return False
+    _found.add(str(location))
     return True
 
 

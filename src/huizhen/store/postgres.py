@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 import threading
 import uuid
@@ -96,9 +97,12 @@ CREATE TABLE IF NOT EXISTS {SCHEMA_NAME}.chunks (
     title_terms TEXT NOT NULL,
     heading_terms TEXT NOT NULL,
     body_terms TEXT NOT NULL,
+    n_title INTEGER NOT NULL,
+    n_heading INTEGER NOT NULL,
     n_terms INTEGER NOT NULL,
     fts TSVECTOR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS {SCHEMA_NAME}.term_df (term TEXT PRIMARY KEY, n BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON {SCHEMA_NAME}.chunks(document_id);
 CREATE INDEX IF NOT EXISTS chunks_scope ON {SCHEMA_NAME}.chunks(scope);
 CREATE INDEX IF NOT EXISTS chunks_fts ON {SCHEMA_NAME}.chunks USING gin (fts);
@@ -112,29 +116,22 @@ CREATE TABLE IF NOT EXISTS {SCHEMA_NAME}.embeddings (
 
 #: BM25 as FTS5 computes it: idf over every chunk (whatever the caller may see), the
 #: weighted frequency of each term over the three fields, length over the average.
+#: Document frequencies and the totals are kept up to date by every write (``term_df``,
+#: ``meta``), so a query reads them instead of counting. Per candidate, only the query's
+#: lexemes are unnested (``setweight`` marks them C, ``ts_filter`` keeps them); a
+#: position says the field: title first, then the heading path, then the body.
 _BM25 = f"""
-WITH terms AS (
-    SELECT t.term, (SELECT count(*) FROM {SCHEMA_NAME}.chunks c WHERE c.fts @@ t.tq::tsquery) AS hits
-    FROM unnest(%(terms)s::text[], %(tqs)s::text[]) AS t(term, tq)),
-stats AS (
-    SELECT count(*)::float8 AS n,
-           greatest(coalesce(sum(n_terms), 0)::float8 / greatest(count(*), 1), 1e-9) AS avgdl
-    FROM {SCHEMA_NAME}.chunks),
-idf AS (
-    SELECT terms.term, greatest(ln((stats.n - terms.hits + 0.5) / (terms.hits + 0.5)), 1e-6) AS idf
-    FROM terms, stats),
-candidates AS (
-    SELECT c.id, c.fts, c.n_terms FROM {SCHEMA_NAME}.chunks c
-    WHERE c.fts @@ %(query)s::tsquery AND c.scope = ANY(%(scopes)s) {{narrow}}),
+WITH idf AS (SELECT * FROM unnest(%(terms)s::text[], %(idf)s::float8[]) AS t(term, idf)),
 freq AS (
-    SELECT candidates.id, candidates.n_terms, u.lexeme,
-           (SELECT sum(CASE w WHEN 'A' THEN %(wa)s::float8 WHEN 'B' THEN %(wb)s::float8
-                              ELSE %(wd)s::float8 END) FROM unnest(u.weights) AS w) AS f
-    FROM candidates, unnest(candidates.fts) AS u
-    WHERE u.lexeme = ANY(%(terms)s::text[]))
+    SELECT c.id, c.n_terms, u.lexeme,
+           (SELECT sum(CASE WHEN p <= c.n_title THEN %(wa)s::float8
+                            WHEN p <= c.n_title + c.n_heading THEN %(wb)s::float8
+                            ELSE %(wd)s::float8 END) FROM unnest(u.positions) AS p) AS f
+    FROM chunks c, unnest(ts_filter(setweight(c.fts, 'C', %(terms)s::text[]), '{{C}}')) AS u
+    WHERE c.fts @@ %(query)s::tsquery AND c.scope = ANY(%(scopes)s) {{narrow}})
 SELECT freq.id, sum(idf.idf * freq.f * ({K1} + 1)
-                    / (freq.f + {K1} * (1 - {B} + {B} * freq.n_terms / stats.avgdl))) AS score
-FROM freq JOIN idf ON idf.term = freq.lexeme CROSS JOIN stats
+                    / (freq.f + {K1} * (1 - {B} + {B} * freq.n_terms / %(avgdl)s::float8))) AS score
+FROM freq JOIN idf ON idf.term = freq.lexeme
 GROUP BY freq.id ORDER BY score DESC, freq.id LIMIT %(limit)s
 """
 
@@ -153,20 +150,33 @@ def _lexeme(term: str) -> str:
 
 
 def _indexable(term: str) -> bool:
-    return len(term.encode("utf-8")) <= _MAX_LEXEME_BYTES
+    return len(term) <= _MAX_LEXEME_BYTES // 4 or len(term.encode("utf-8")) <= _MAX_LEXEME_BYTES
 
 
-def tsvector_literal(title_terms: str, heading_terms: str, body_terms: str) -> tuple[str, int]:
+def tsvector_literal(title_terms: str, heading_terms: str, body_terms: str
+                    ) -> tuple[str, tuple[int, int, int]]:
     """The ``tsvector`` of a chunk's index terms — title weighted A, heading path B,
-    body D, positions running across the fields — and its number of terms."""
+    body D, positions running across the fields — and the number of terms of each field."""
     positions: dict[str, list[str]] = {}
     pos = 0
+    counts = []
     for terms, weight in ((title_terms, "A"), (heading_terms, "B"), (body_terms, "")):
-        for term in terms.split():
+        words = terms.split()
+        counts.append(len(words))
+        for term in words:
             pos += 1
-            if _indexable(term):
-                positions.setdefault(term, []).append(f"{min(pos, _MAX_POS)}{weight}")
-    return " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items()), pos
+            at = positions.get(term)
+            if at is None:
+                at = positions[term] = []
+            at.append(f"{min(_MAX_POS, pos)}{weight}")
+    literal = " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items()
+                       if _indexable(t))
+    return literal, (counts[0], counts[1], counts[2])
+
+
+def distinct_terms(title_terms: str, heading_terms: str, body_terms: str) -> set[str]:
+    """The lexemes a chunk's tsvector holds: what its document frequencies count."""
+    return {t for t in f"{title_terms} {heading_terms} {body_terms}".split() if _indexable(t)}
 
 
 def match_terms(match: str) -> list[str]:
@@ -266,7 +276,8 @@ class PostgresStore:
             with self._db.transaction():
                 self._db.execute(_TABLES)
                 for key, value in (("schema", SCHEMA_VERSION), ("generation", "0"),
-                                   ("kb_id", uuid.uuid4().hex)):
+                                   ("kb_id", uuid.uuid4().hex), ("chunk_count", "0"),
+                                   ("term_count", "0")):
                     self._db.execute("INSERT INTO meta VALUES (%s, %s) ON CONFLICT DO NOTHING",
                                      (key, value))
         finally:
@@ -302,43 +313,79 @@ class PostgresStore:
                                (scope, doc_id)).fetchone()
         return None if row is None else str(row[0])
 
-    def _delete(self, scope: str, doc_id: str) -> bool:
-        cur = self._db.execute("DELETE FROM documents WHERE scope = %s AND doc_id = %s",
-                               (scope, doc_id))
-        return cur.rowcount > 0
+    def _delete(self, keys: Sequence[tuple[str, str]], stats: _Stats) -> int:
+        """Delete documents by (scope, doc_id), counting what leaves the ranking totals."""
+        if not keys:
+            return 0
+        pairs = ([k[0] for k in keys], [k[1] for k in keys])
+        wanted = ("SELECT d.id FROM documents d JOIN unnest(%s::text[], %s::text[]) AS k(scope, doc_id)"
+                  " ON d.scope = k.scope AND d.doc_id = k.doc_id")
+        rows = self._db.execute(
+            "SELECT title_terms, heading_terms, body_terms, n_terms FROM chunks"
+            f" WHERE document_id IN ({wanted})", pairs).fetchall()
+        for title, heading, body, n_terms in rows:
+            stats.add(distinct_terms(title, heading, body), n_terms, -1)
+        return self._db.execute(f"DELETE FROM documents WHERE id IN ({wanted})", pairs).rowcount
+
+    def _apply(self, stats: _Stats) -> None:
+        """Fold a write's changes into the document frequencies and totals (same transaction)."""
+        if stats.df:
+            terms = sorted(stats.df)
+            self._db.execute(
+                "INSERT INTO term_df (term, n) SELECT * FROM unnest(%s::text[], %s::bigint[])"
+                " ON CONFLICT (term) DO UPDATE SET n = term_df.n + excluded.n",
+                (terms, [stats.df[t] for t in terms]))
+            self._db.execute("DELETE FROM term_df WHERE n <= 0 AND term = ANY(%s::text[])", (terms,))
+        for key, delta in (("chunk_count", stats.chunks), ("term_count", stats.terms)):
+            if delta:
+                self._db.execute("UPDATE meta SET value = (value::bigint + %s)::text WHERE key = %s",
+                                 (delta, key))
 
     @_locked
     def put_documents(self, items: Sequence[tuple[Document, Sequence[ChunkRow]]]) -> None:
-        with self._write():  # old chunks go and new ones arrive together, or neither
-            for doc, rows in items:
-                self._delete(doc.scope, doc.doc_id)
-                doc_pk = self._db.execute(
-                    "INSERT INTO documents (doc_id, scope, title, source, url, license, language,"
-                    " version, content_hash, synonyms) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-                    " RETURNING id",
-                    (doc.doc_id, doc.scope, doc.title, doc.source, doc.url, doc.license,
-                     doc.language, doc.version, doc.content_hash,
-                     json.dumps(doc.synonyms, ensure_ascii=False))).fetchone()[0]  # type: ignore[index]
+        # the last version of a document given twice wins, as if put one after the other
+        latest = {(doc.scope, doc.doc_id): (doc, rows) for doc, rows in items}
+        stats = _Stats()
+        with self._write(), self._db.cursor() as cur:  # old chunks go and new ones arrive together
+            self._delete(list(latest), stats)
+            if not latest:
+                return
+            cur.executemany(
+                "INSERT INTO documents (doc_id, scope, title, source, url, license, language,"
+                " version, content_hash, synonyms) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+                " RETURNING id",
+                [(doc.doc_id, doc.scope, doc.title, doc.source, doc.url, doc.license, doc.language,
+                  doc.version, doc.content_hash, json.dumps(doc.synonyms, ensure_ascii=False))
+                 for doc, _rows in latest.values()], returning=True)
+            doc_pks = _returned(cur)
+            cur.executemany(
+                "INSERT INTO sections (document_id, anchor, ordinal, heading_path)"
+                " VALUES (%s,%s,%s,%s) RETURNING id",
+                [(pk, sec.anchor, i, list(sec.heading_path))
+                 for pk, (doc, _rows) in zip(doc_pks, latest.values(), strict=True)
+                 for i, sec in enumerate(doc.sections)], returning=True)
+            section_pks = iter(_returned(cur))
+            params = []
+            for pk, (doc, rows) in zip(doc_pks, latest.values(), strict=True):
                 section_ids: dict[str, int] = {}
-                for i, sec in enumerate(doc.sections):
-                    sid = self._db.execute(
-                        "INSERT INTO sections (document_id, anchor, ordinal, heading_path)"
-                        " VALUES (%s,%s,%s,%s) RETURNING id",
-                        (doc_pk, sec.anchor, i, list(sec.heading_path))).fetchone()[0]  # type: ignore[index]
-                    section_ids.setdefault(sec.anchor, int(sid))
-                params = []
+                for sec in doc.sections:
+                    section_ids.setdefault(sec.anchor, next(section_pks))
                 for row in rows:
-                    fts, n_terms = tsvector_literal(row.title_terms, row.heading_terms, row.body_terms)
-                    params.append((doc_pk, section_ids[row.anchor], row.ordinal, list(row.heading_path),
+                    fts, (n_title, n_heading, n_body) = tsvector_literal(
+                        row.title_terms, row.heading_terms, row.body_terms)
+                    n_terms = n_title + n_heading + n_body
+                    stats.add(distinct_terms(row.title_terms, row.heading_terms, row.body_terms),
+                              n_terms, 1)
+                    params.append((pk, section_ids[row.anchor], row.ordinal, list(row.heading_path),
                                    row.text, doc.scope, doc.language, doc.source, row.embed_text,
                                    row.embed_key, row.title_terms, row.heading_terms, row.body_terms,
-                                   n_terms, fts))
-                with self._db.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO chunks (document_id, section_id, ordinal, heading_path, text,"
-                        " scope, language, source, embed_text, embed_key, title_terms,"
-                        " heading_terms, body_terms, n_terms, fts)"
-                        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::tsvector)", params)
+                                   n_title, n_heading, n_terms, fts))
+            cur.executemany(
+                "INSERT INTO chunks (document_id, section_id, ordinal, heading_path, text,"
+                " scope, language, source, embed_text, embed_key, title_terms,"
+                " heading_terms, body_terms, n_title, n_heading, n_terms, fts)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s::tsvector)", params)
+            self._apply(stats)
 
     @_locked
     def remove_document(self, scope: str, doc_id: str) -> bool:
@@ -346,8 +393,10 @@ class PostgresStore:
 
         try:
             with self._write():
-                if not self._delete(scope, doc_id):
+                stats = _Stats()
+                if not self._delete([(scope, doc_id)], stats):
                     raise _NothingRemoved
+                self._apply(stats)
         except _NothingRemoved:  # roll back the generation bump: nothing changed
             return False
         except psycopg.Error as err:  # pragma: no cover - server-side failure
@@ -378,9 +427,15 @@ class PostgresStore:
         terms = match_terms(match)
         if not terms:
             raise KnowledgeError("full-text query has no terms", field="query", value=match)
+        meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN"
+                                     " ('chunk_count', 'term_count')").fetchall())
+        n, tokens = float(meta.get("chunk_count", 0)), float(meta.get("term_count", 0))
+        df: dict[str, int] = dict(self._db.execute("SELECT term, n FROM term_df WHERE term = ANY(%s::text[])",
+                                   (terms,)).fetchall())
+        idf = [max(math.log((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)), 1e-6) for t in terms]
         narrow = ""
         args: dict[str, object] = {
-            "terms": terms, "tqs": [_lexeme(t) for t in terms],
+            "terms": terms, "idf": idf, "avgdl": max(tokens / max(n, 1.0), 1e-9),
             "query": " | ".join(_lexeme(t) for t in terms), "scopes": list(filters.scopes),
             "wa": float(weights[0]), "wb": float(weights[1]), "wd": float(weights[2]),
             "limit": limit}
@@ -503,6 +558,12 @@ class PostgresStore:
                                        " ON c.id = e.chunk_id WHERE c.id IS NULL",
             "vectors whose two copies differ in length": "SELECT COUNT(*) FROM embeddings"
                                                          " WHERE vector_dims(embedding) <> length(q)",
+            "chunks miscounted in the ranking totals": "SELECT abs((SELECT value::bigint FROM meta"
+                                                       " WHERE key = 'chunk_count') - COUNT(*))"
+                                                       " FROM chunks",
+            "terms miscounted in the ranking totals": "SELECT abs((SELECT value::bigint FROM meta"
+                                                      " WHERE key = 'term_count')"
+                                                      " - coalesce(sum(n_terms), 0)) FROM chunks",
         }
         for what, sql in checks.items():
             row = self._db.execute(sql).fetchone()
@@ -521,8 +582,34 @@ class PostgresStore:
         self._db.close()
 
 
+class _Stats:
+    """What a write changes in the totals BM25 reads: chunks, terms, document frequencies."""
+
+    def __init__(self) -> None:
+        self.chunks = 0
+        self.terms = 0
+        self.df: dict[str, int] = {}
+
+    def add(self, distinct: set[str], n_terms: int, sign: int) -> None:
+        self.chunks += sign
+        self.terms += sign * n_terms
+        for t in distinct:
+            self.df[t] = self.df.get(t, 0) + sign
+
+
 class _NothingRemoved(Exception):
     """Rolls back a removal's transaction when there was nothing to remove."""
+
+
+def _returned(cur: Any) -> list[int]:
+    """The ids an ``executemany(..., returning=True)`` inserted, in order."""
+    ids = []
+    while True:
+        row = cur.fetchone()
+        if row is not None:
+            ids.append(int(row[0]))
+        if not cur.nextset():
+            return ids
 
 
 def _vector_literal(vector: np.ndarray) -> str:
