@@ -190,3 +190,38 @@ def test_heart_rate_with_words_between() -> None:
     found, _ = find_vitals("Pulse irregularly irregular at 132. Heart rate of 48 bpm.")
     assert [(m.code.code, m.value) for m in found if m.code] == [("8867-4", 132.0),
                                                                  ("8867-4", 48.0)]
+
+
+def test_english_variants_word_order_side_words_and_coordination() -> None:
+    """Inflected forms, side and severity words inside a term, coordination sharing
+    a head, and pain said of another finding: one general rule each."""
+    text = ("Drooping of the left side of the face, unable to close the right eye. "
+            "Left calf swelling and pain. Pain and swelling of the right knee. "
+            "Stretchy skin, painful mouth ulcers, cramping abdominal pain. "
+            "Incontinent of urine. Normal intelligence.")
+    p = read_text(text)
+    assert _findings(p) == [
+        ("HP:0010628", True, "confirmed", "text", "Drooping of the left side of the face"),
+        ("HP:0030001", True, "confirmed", "text", "unable to close the right eye"),
+        ("HP:0012514", True, "confirmed", "text", "pain"),
+        ("HP:0030839", True, "confirmed", "text", "Pain"),
+        ("HP:0000974", True, "confirmed", "text", "Stretchy skin"),
+        ("HP:0000155", True, "confirmed", "text", "mouth ulcers"),
+        ("HP:0002027", True, "confirmed", "text", "cramping abdominal"),
+        ("HP:0000020", True, "confirmed", "text", "Incontinent of urine"),
+        ("HP:0001249", False, "confirmed", "text", "Normal intelligence"),
+    ]
+
+
+def test_chinese_synonym_endings_and_degree_words() -> None:
+    """Official labels with an interchangeable ending (听力减退 ~ 听力下降) and degree
+    words inside a term (头部剧烈疼痛) are found; the plain term keeps its own match."""
+    p = read_text("头部剧烈疼痛，双下肢轻度水肿，听力下降，阵发性腹痛，握力下降。无肝脏增大。")
+    assert _findings(p) == [
+        ("HP:0002315", True, "confirmed", "text", "头部剧烈疼痛"),
+        ("HP:0010741", True, "confirmed", "text", "双下肢轻度水肿"),
+        ("HP:0000365", True, "confirmed", "text", "听力下降"),
+        ("HP:0002574", True, "confirmed", "text", "阵发性腹痛"),
+        ("HP:0033466", True, "confirmed", "text", "握力下降"),
+        ("HP:0002240", False, "confirmed", "text", "肝脏增大"),
+    ]

@@ -142,7 +142,7 @@ def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[
     term is made from the first term's words with one word exchanged; it replaces
     a plain one-word match of that word ("pain")."""
     covered = {j for i, n in spans for j in range(i, i + n)}
-    starts = {i: n for i, n in spans}
+    inside = {j for i, n in spans if n > 1 for j in range(i, i + n)}
 
     def gap_ok(a: int, b: int) -> bool:
         return not re.search(r"[.;,:!?()]", text[toks[a][2]:toks[b][1]])
@@ -177,7 +177,7 @@ def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[
         # (not when a place follows: "mouth ulcers and blisters on the hands")
         c = a + 1
         place_follows = c + 1 < len(toks) and toks[c + 1][0] in _PLACE and gap_ok(c, c + 1)
-        if a >= 2 and starts.get(c, 1) == 1 and gap_ok(a - 2, a - 1) and not place_follows \
+        if a >= 2 and c not in inside and gap_ok(a - 2, a - 1) and not place_follows \
                 and toks[a - 2][0] not in BAG_SKIP | SKIPPABLE and toks[c][0] not in BAG_SKIP:
             key = (toks[a - 2][0], toks[c][0])
             hpo_id = lookup(key)
@@ -185,7 +185,7 @@ def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[
                 add(hpo_id, c, key)
         # the head before: "pain and swelling of the left knee" -> knee pain (at "pain")
         c = a - 1
-        if starts.get(c, 1) == 1 and (c - 1) not in covered and toks[c][0] not in BAG_SKIP:
+        if c not in inside and toks[c][0] not in BAG_SKIP:
             rest = []
             for k in range(a + 2, min(a + 6, len(toks))):
                 if not gap_ok(k - 1, k):
