@@ -13,6 +13,7 @@ from huizhen.errors import InputError
 from huizhen.patient.model import Code, CodeSystem, Finding, Patient, Sex
 from huizhen.reasoning.common import (
     Answers,
+    AnyOf,
     Case,
     CommonModel,
     DiseaseInfo,
@@ -21,6 +22,9 @@ from huizhen.reasoning.common import (
     load_common_model,
 )
 
+#: The shipped model's top 4 for a 35-year-old woman with headache and nausea, no fever (DDXPlus
+#: has no migraine: the conditions with head pain and nausea lead).
+RANK_HEADACHE_NAUSEA = ["Chagas", "HIV (initial infection)", "Boerhaave", "Pancreatic neoplasm"]
 DISEASES = [DiseaseInfo("A", "Disease A", "甲病"), DiseaseInfo("B", "Disease B", "乙病")]
 FEATURES = [Feature("F", "B"), Feature("PAIN", "B"),
             Feature("WHERE", "C", ("none", "head", "chest"), "none", parent="PAIN")]
@@ -145,6 +149,47 @@ def test_shipped_model_ranks_a_patient_from_ddxplus_and_hpo_codes() -> None:
     assert {c.condition_id for c in ranked} <= set(model.index)
 
 
+def test_one_of_several_values_by_hand() -> None:
+    feats = [Feature("PAIN", "B"),
+             Feature("LOC", "M", ("none", "head", "neck", "chest"), "none", parent="PAIN")]
+    cases = [Case("A", Answers({"PAIN": True, "LOC": frozenset({"head"})})),
+             Case("A", Answers({"PAIN": True, "LOC": frozenset({"head", "neck"})})),
+             Case("B", Answers({"PAIN": True, "LOC": frozenset({"chest"})}))]
+    model = learn(cases, DISEASES, feats)
+    # pooled head (2 + 0.05) / (3 + 1), neck (1 + 0.05) / 4; A: 2 and 1 of 2 asked, B: 0 of 1
+    head, neck = 2.05 / 4, 1.05 / 4
+    a_head, a_neck = (2 + head) / 3, (1 + neck) / 3
+    b_head, b_neck = head / 2, neck / 2
+    # "pain somewhere in the head or neck": P = 1 - P(neither); other locations say nothing
+    got = np.exp(model.feature_loglik("LOC", AnyOf({"head", "neck"})))
+    assert got == pytest.approx([1 - (1 - a_head) * (1 - a_neck), 1 - (1 - b_head) * (1 - b_neck)])
+    # a full answer {head, neck} also counts "not chest", "not none"
+    full = np.exp(model.feature_loglik("LOC", frozenset({"head", "neck"})))
+    assert full[0] == pytest.approx(a_head * a_neck * (1 - model.tables["LOC"][0, 0])
+                                    * (1 - model.tables["LOC"][0, 3]))
+    # "one of these" implies the parent's yes, and a case known only so teaches nothing about LOC
+    assert model.effective(Answers({"LOC": AnyOf({"head"})})) == {"LOC": AnyOf({"head"}), "PAIN": True}
+    again = learn([*cases, Case("B", Answers({"PAIN": True, "LOC": AnyOf({"head"})}))], DISEASES, feats)
+    assert again.counts["value_counts"]["LOC"] == model.counts["value_counts"]["LOC"]
+    assert again.counts["asked"]["LOC"] == model.counts["asked"]["LOC"]
+
+
+def test_headache_and_nausea_note_reaches_the_common_model() -> None:
+    from huizhen.patient.text import read_text
+    from huizhen.reasoning.common_cases import answers_from_patient
+
+    model = load_common_model()
+    patient = read_text("女，35岁，头痛伴恶心两天，无发热。")
+    ans = answers_from_patient(model, patient)
+    head = AnyOf({"V_89", "V_166", "V_167", "V_62", "V_25", "V_124"})
+    assert (ans.values, ans.unknown, ans.age, ans.sex) == (
+        {"E_53": True, "E_55": head, "E_148": True, "E_91": False}, [], 35.0, "F")
+    assert [c.condition_id for c in model.rank(patient, top=4)] == RANK_HEADACHE_NAUSEA
+    # an excluded headache is not "no pain anywhere": listed as unusable, not guessed
+    no_headache = answers_from_patient(model, read_text("35-year-old man, cough, no headache."))
+    assert (no_headache.values, no_headache.unknown) == ({"E_201": True}, ["HP:0002315 (excluded)"])
+
+
 def test_answer_labels_for_explanations() -> None:
     from huizhen.reasoning.common_cases import answer_label
 
@@ -153,4 +198,6 @@ def test_answer_labels_for_explanations() -> None:
     assert answer_label(model, "E_204", "V_10", "en") == (
         "Have you traveled out of the country in the last 4 weeks? — N")
     assert answer_label(model, "E_55", "V_89,V_29", "zh") == "您身上哪里疼痛？ — 前额、下胸部"
+    assert answer_label(model, "E_55", "any of V_89,V_62", "en") == (
+        "Do you feel pain somewhere? — one of: forehead, top of the head")
     assert answer_label(_tiny(), "F", "yes") == "F: yes"

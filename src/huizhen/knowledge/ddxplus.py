@@ -97,8 +97,8 @@ class DDXPlusKnowledge:
 
     conditions: dict[str, Condition]
     evidences: dict[str, Evidence]
-    #: HPO id -> DDXPlus binary evidence id, for findings coded to HPO by intake.
-    hpo_to_evidence: dict[str, str]
+    #: HPO id -> the evidences (and values) it sets, for findings coded to HPO by intake.
+    hpo_to_evidence: dict[str, tuple[HpoAnswer, ...]]
     version: str = "ddxplus-1.0.0"
 
     def evidence(self, code: str, *, source: str | None = None) -> Evidence:
@@ -150,17 +150,49 @@ def _load_json(path: Path) -> dict:  # type: ignore[type-arg]
     return data
 
 
-def _read_hpo_map(path: Path, evidences: dict[str, Evidence]) -> dict[str, str]:
-    """Read ``hpo_map.tsv`` (hpo_id, evidence, label); each evidence must exist and be yes/no."""
-    out: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class HpoAnswer:
+    """What one HPO term says about one DDXPlus evidence (a row of ``hpo_map.tsv``).
+
+    ``values`` empty: the yes/no evidence is "yes".  ``values`` set: the evidence
+    (one that takes values) has at least one of them — "headache" is pain (``E_53``)
+    located in at least one of the head locations of ``E_55``.
+    """
+
+    evidence: str
+    values: tuple[str, ...] = ()
+
+
+def _read_hpo_map(path: Path, evidences: dict[str, Evidence]) -> dict[str, tuple[HpoAnswer, ...]]:
+    """Read ``hpo_map.tsv``: ``hpo_id, evidence, values, label``, one row per evidence a
+    term sets (a term may have several rows); ``values`` is empty for a yes/no evidence,
+    else ``|``-separated value ids of that evidence.  Every code and value is checked."""
+    out: dict[str, list[HpoAnswer]] = {}
+    src = str(path)
     with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t"):
-            ev = evidences.get(row["evidence"])
-            if ev is None or ev.kind != "B":
-                raise KnowledgeError("HPO map names an evidence that is not yes/no",
-                                     source=str(path), field="evidence", value=row["evidence"])
-            out[row["hpo_id"]] = row["evidence"]
-    return out
+        rows = csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t")
+        for i, row in enumerate(rows, start=1):
+            code = (row.get("evidence") or "").strip()
+            ev = evidences.get(code)
+            if ev is None:
+                raise KnowledgeError("HPO map names an unknown DDXPlus evidence", source=src,
+                                     field=f"row {i} evidence", value=code)
+            values = tuple(v for v in (row.get("values") or "").strip().split("|") if v)
+            if ev.kind == "B" and values:
+                raise KnowledgeError("a yes/no evidence takes no values", source=src,
+                                     field=f"row {i} values", value=row["values"])
+            if ev.kind != "B" and not values:
+                raise KnowledgeError(f"evidence {code} needs values", source=src,
+                                     field=f"row {i} values", value="")
+            if ev.kind == "C" and len(values) != 1:
+                raise KnowledgeError(f"one-value evidence {code} takes exactly one value",
+                                     source=src, field=f"row {i} values", value=row["values"])
+            bad = [v for v in values if v not in ev.values]
+            if bad:
+                raise KnowledgeError(f"not a possible value of {code}", source=src,
+                                     field=f"row {i} values", value=bad[0])
+            out.setdefault(row["hpo_id"].strip(), []).append(HpoAnswer(code, values))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def load_knowledge(pack_dir: Path | None = None) -> DDXPlusKnowledge:

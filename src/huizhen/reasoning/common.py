@@ -55,7 +55,21 @@ DEFAULT_PARAMS: dict[str, float] = {
     "scale_kernel": 1.0,  # weight given to neighbouring values of a 0-10 scale (0: none)
 }
 
-#: An answer: yes/no (bool), one value (str) or several values (frozenset).
+class AnyOf(frozenset[str]):
+    """A several-value answer known only as "at least one of these values".
+
+    A note that says "headache" tells that the pain is somewhere in the head, not
+    which of the pack's head locations (forehead, temples, top or back of the head)
+    it is: P(answer | d) = 1 − Π (1 − P(v | d)) over the values, and the values
+    not named say nothing (unlike a full answer, where every value not chosen is a
+    "no").  Everywhere else it behaves as the frozenset of its values.
+    """
+
+    __slots__ = ()
+
+
+#: An answer: yes/no (bool), one value (str), several values (frozenset), or
+#: "at least one of these values" (:class:`AnyOf`, a frozenset).
 Answer = bool | str | frozenset[str]
 
 
@@ -229,6 +243,9 @@ class CommonModel:
             return self.log_tables[fid][:, f.values.index(str(answer))]
         chosen = answer if isinstance(answer, frozenset) else frozenset([str(answer)])
         mask = np.array([v in chosen for v in f.values])
+        if isinstance(answer, AnyOf):
+            none = self.log_tables_not[fid][:, mask].sum(axis=1)
+            return np.log(-np.expm1(np.minimum(none, -1e-300)))
         return (self.log_tables[fid][:, mask].sum(axis=1)
                 + self.log_tables_not[fid][:, ~mask].sum(axis=1))
 
@@ -371,6 +388,8 @@ def _kernel(size: int, k: float) -> np.ndarray:
 def _answer_text(a: Answer) -> str:
     if isinstance(a, bool):
         return "yes" if a else "no"
+    if isinstance(a, AnyOf):
+        return "any of " + ",".join(sorted(a))
     if isinstance(a, frozenset):
         return ",".join(sorted(a))
     return str(a)
@@ -410,7 +429,7 @@ def learn(cases: Iterable[Case], diseases: list[DiseaseInfo], features: list[Fea
                 pos[fid][d] += int(bool(ans))
             elif f.kind == "C":
                 vc[fid][d][f.values.index(str(ans))] += 1
-            else:
+            elif not isinstance(ans, AnyOf):  # "one of these" says too little to count
                 asked[fid][d] += 1
                 chosen = ans if isinstance(ans, frozenset) else frozenset([str(ans)])
                 for v in chosen:

@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from huizhen.errors import InputError
-from huizhen.knowledge.ddxplus import DDXPlusKnowledge, load_knowledge
+from huizhen.knowledge.ddxplus import DDXPlusKnowledge, HpoAnswer, load_knowledge
 from huizhen.patient.model import CodeSystem, Patient, Sex
 from huizhen.reasoning.common import (
     Answer,
     Answers,
+    AnyOf,
     Case,
     CommonModel,
     DiseaseInfo,
@@ -314,26 +315,63 @@ def answers_from_patient(model: CommonModel, patient: Patient) -> Answers:
         if f.certainty == "family":
             continue
         code = f.code.code if f.code is not None else f.label
-        value = f.value
-        if f.code is not None and f.code.system is CodeSystem.HPO and kb is not None:
-            code = kb.hpo_to_evidence.get(code, code)
-        if "_@_" in code:
-            code, _, value = code.partition("_@_")
-        feat = model.features[model.feature_index[code]] if code in model.feature_index else None
-        if feat is None:
-            ans.unknown.append(str(f.code) if f.code is not None else f.label)
+        if f.code is not None and f.code.system is CodeSystem.HPO and kb is not None \
+                and code in kb.hpo_to_evidence:
+            _hpo_answers(model, ans, kb.hpo_to_evidence[code], f.present, str(f.code))
             continue
-        if feat.kind == "B":
-            ans.values[code] = bool(f.present)
-        elif value is None or value not in feat.values:
-            ans.unknown.append(f"{code}={value}" if value else code)
-        elif feat.kind == "C":
-            if f.present:
-                ans.values[code] = value
-        elif f.present:
-            prev = ans.values.get(code, frozenset())
-            ans.values[code] = frozenset(prev) | {value}  # type: ignore[arg-type]
+        _code_answer(model, ans, code, f.value, f.present,
+                     str(f.code) if f.code is not None else f.label)
     return ans
+
+
+def _code_answer(model: CommonModel, ans: Answers, code: str, value: str | None, present: bool,
+                 shown: str) -> None:
+    if "_@_" in code:
+        code, _, value = code.partition("_@_")
+    feat = model.features[model.feature_index[code]] if code in model.feature_index else None
+    if feat is None:
+        ans.unknown.append(shown)
+        return
+    if feat.kind == "B":
+        ans.values[code] = bool(present)
+    elif value is None or value not in feat.values:
+        ans.unknown.append(f"{code}={value}" if value else code)
+    elif feat.kind == "C":
+        if present:
+            ans.values[code] = value
+    elif present:
+        prev = ans.values.get(code, frozenset())
+        if isinstance(prev, AnyOf):  # a named value replaces "one of these"
+            prev = frozenset()
+        ans.values[code] = frozenset(prev) | {value}  # type: ignore[arg-type]
+
+
+def _hpo_answers(model: CommonModel, ans: Answers, rows: tuple[HpoAnswer, ...], present: bool,
+                 shown: str) -> None:
+    """An HPO finding through the pack's table (see ``hpo_map.tsv``).
+
+    A term with one yes/no row answers that evidence yes or no.  A term with value
+    rows (headache: pain, somewhere in the head) sets the evidence to "at least one
+    of these values" (:class:`AnyOf`); excluded, it cannot be split into per-evidence
+    "no"s and is listed as unusable.
+    """
+    if not present and any(r.values for r in rows):
+        ans.unknown.append(f"{shown} (excluded)")
+        return
+    for r in rows:
+        if not r.values:
+            _code_answer(model, ans, r.evidence, None, present, shown)
+            continue
+        feat = model.features[model.feature_index[r.evidence]] \
+            if r.evidence in model.feature_index else None
+        if feat is None:
+            ans.unknown.append(shown)
+        elif feat.kind == "C":
+            ans.values[r.evidence] = r.values[0]
+        else:
+            prev = ans.values.get(r.evidence)
+            if prev is None or isinstance(prev, AnyOf):  # two terms: pain in one of both areas
+                ans.values[r.evidence] = AnyOf(set(r.values) | set(prev or ()))
 
 
 def answer_label(model: CommonModel, code: str, answer: str, lang: str = "en") -> str:
@@ -348,9 +386,13 @@ def answer_label(model: CommonModel, code: str, answer: str, lang: str = "en") -
     ev = kb.evidences.get(code) if kb is not None else None
     if ev is None:
         return f"{code}: {answer}"
+    anyof = answer.startswith("any of ")
+    answer = answer.removeprefix("any of ")
     if answer in ("yes", "no") and ev.kind == "B":
         word = ("是" if answer == "yes" else "否") if zh else answer
     else:
         word = "、".join(ev.value_label(v, lang) for v in answer.split(",")) if zh else \
             ", ".join(ev.value_label(v, lang) for v in answer.split(","))
+    if anyof:
+        word = f"其中之一：{word}" if zh else f"one of: {word}"
     return f"{ev.question(lang)} — {word}"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from huizhen.reasoning.common import Answers, CommonModel, age_band
+from huizhen.reasoning.common import Answers, AnyOf, CommonModel, age_band
 
 #: Membership probability from which a condition is listed in the differential.
 THRESHOLD = 0.3
@@ -35,6 +35,8 @@ def tokens(model: CommonModel, answers: Answers) -> list[str]:
     for fid, ans in model.effective(answers).items():
         if ans is True:
             out.append(fid)
+        elif isinstance(ans, AnyOf):
+            continue  # which of the values is not known: no token
         elif isinstance(ans, frozenset):
             out.extend(f"{fid}={v}" for v in sorted(ans))
         elif isinstance(ans, str):
