@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from huizhen.errors import KnowledgeError
 from huizhen.knowledge.corpus import ingest
 from huizhen.retrieval import search
 from huizhen.retrieval.lexical import fts_match_expression
@@ -120,6 +121,10 @@ def test_vectors_nearest_replace_and_remove(store: KnowledgeStore) -> None:
     assert near("public", "hosp-b") == [(b, 0.8), (a, 0.42426)]
     assert near("public") == [(a, 0.42426)]
     assert near("hosp-c") == []
+    with pytest.raises(KnowledgeError) as err:
+        store.nearest(np.array([1, 0], dtype=np.float32), Filters(("public",)), 5)
+    assert str(err.value) == (f"{store.location}: vector='2 dimensions': vector search failed: "
+                              "the query has 2 dimensions, the stored vectors 3")
     assert [d.embedded for d in store.list_documents()] == [1, 1]
     # a vector for a chunk that is gone is dropped, not stored
     store.put_embeddings([(b + 1000, np.array([1, 1, 1], dtype=np.int8), 1.0)])

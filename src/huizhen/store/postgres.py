@@ -467,8 +467,10 @@ class PostgresStore:
         sql += " ORDER BY e.embedding <=> %(v)s::vector, e.chunk_id LIMIT %(limit)s"
         try:
             rows = self._db.execute(sql, args).fetchall()  # type: ignore[arg-type]
-        except psycopg.errors.DataException as err:
-            raise KnowledgeError(f"vector search failed: {str(err).strip()}", source=self.location,
+        except psycopg.errors.DataException:
+            row = self._db.execute("SELECT vector_dims(embedding) FROM embeddings LIMIT 1").fetchone()
+            raise KnowledgeError(f"vector search failed: the query has {len(vector)} dimensions, "
+                                 f"the stored vectors {row[0] if row else 0}", source=self.location,
                                  field="vector", value=f"{len(vector)} dimensions") from None
         return [(int(i), float(s)) for i, s in rows]
 
