@@ -43,3 +43,19 @@ def test_aspirin_allergy_flags_nsaids() -> None:
 def test_food_and_inactive_allergies_are_ignored() -> None:
     assert allergy_alerts("Shellfish allergy", ["amoxicillin"], category="food") == []
     assert allergy_alerts("penicillin", ["amoxicillin"], status="refuted") == []
+
+
+def test_rxnorm_coded_allergy_is_read_from_its_code() -> None:
+    from huizhen.patient.model import Code, CodeSystem
+
+    # The text alone names no drug; RxCUI 7980 is benzylpenicillin (penicillin G).
+    drugs = ["penicillin G", "amoxicillin", "cefuroxime"]
+    assert allergy_alerts("PCN-G (old chart)", drugs) == []
+    coded = Allergy(substance="PCN-G (old chart)", code=Code(CodeSystem.RXNORM, "7980"))
+    report = check(Patient(allergies=[coded]), drugs)
+    assert [(a.drugs[0], a.severity, a.interrupt, a.ingredients, a.source.split(" ")[0])
+            for a in report.alerts if a.type == "allergy"] == [
+        ("amoxicillin", "contraindicated", True, ["Amoxicillin"], "Penicillin"),
+        ("penicillin G", "contraindicated", True, ["Benzylpenicillin"], "Product"),
+        ("cefuroxime", "moderate", False, ["Cefuroxime"], "Khan"),
+    ]

@@ -1,7 +1,7 @@
 """Allergy and cross-reactivity: the allergy list against every drug.
 
-An allergy entry is resolved the way a medication is (ingredient names, brands,
-Chinese) and also as a class term ("penicillin allergy", "磺胺过敏").  The
+An allergy entry is resolved the way a medication is (an RxNorm ingredient code,
+ingredient names, brands, Chinese) and also as a class term ("penicillin allergy", "磺胺过敏").  The
 same ingredient is a contraindication; class and cross-class rules
 (penicillin -> cephalosporin) come from the pack with their sources.
 """
@@ -33,6 +33,10 @@ def allergen_keys(allergy: Allergy, pack: DrugPack) -> tuple[frozenset[str], fro
         names.append(allergy.code.display)
     ids: set[str] = set()
     keys: set[str] = set()
+    if allergy.code is not None:  # an ingredient code the pack knows is read before the text
+        for pid in pack.ids_for_code(allergy.code.system.value, allergy.code.code):
+            ids.add(pid)
+            keys |= pack.keys_of(pid)
     for name in names:
         term = pack.allergy_terms.get(fold(name))
         if term:
