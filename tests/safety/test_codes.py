@@ -30,6 +30,8 @@ def test_ingredient_codes_resolve_through_the_pack_table() -> None:
     # Clinical-drug codes (SCD, what Synthea writes) are not in any freely licensed table.
     assert pack.ids_for_code("RxNorm", "316672") == ()
     assert pack.ids_for_code("ATC", "B01AA03") == ()
+    assert pack.ids_for_code("DrugBank", "DB00682") == ("DB00682",)
+    assert pack.ids_for_code("DrugBank", "DB01258") == ()  # retired id (aliskiren, now DB09026)
 
 
 def test_synthea_bundle_code_first_display_fallback(bundle, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -121,9 +121,14 @@ class DrugPack:
         return keys
 
     def ids_for_code(self, system: str, code: str) -> tuple[str, ...]:
-        """The ingredients (parent ids) of a coded medication, or () when the code is not in the
-        pack's table (only RxNorm ingredient-level codes are: see data/drugs/rxnorm.csv)."""
-        return self.rxnorm.get(code, ()) if system == "RxNorm" else ()
+        """The ingredients (parent ids) of a coded medication or allergy, or () when the pack cannot
+        read the code: RxNorm ingredient-level codes (data/drugs/rxnorm.csv) and DrugBank ids the
+        vocabulary holds; not RxNorm clinical-drug codes, not ATC (no free table)."""
+        if system == "RxNorm":
+            return self.rxnorm.get(code, ())
+        if system == "DrugBank" and self.vocab.name_of(code) != code:
+            return (self.vocab.parent(code),)
+        return ()
 
     def class_name(self, key: str) -> str:
         return self.class_names.get(key, key)
