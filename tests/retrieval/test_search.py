@@ -8,8 +8,16 @@ import pytest
 from huizhen.errors import InputError, KnowledgeError
 from huizhen.knowledge.corpus import ingest
 from huizhen.retrieval import search
-from huizhen.retrieval.dense import STAMP_KEY, embed_missing
-from huizhen.retrieval.search import dense_ready, filters_for
+from huizhen.retrieval.dense import STAMP_KEY, dense_search, embed_missing
+from huizhen.retrieval.fusion import rrf
+from huizhen.retrieval.lexical import lexical_search
+from huizhen.retrieval.search import (
+    FUSION_WEIGHTS,
+    dense_ready,
+    filters_for,
+    lexically_decided,
+    ranked_ids,
+)
 from huizhen.store.sqlite import SQLiteStore
 
 _spec = importlib.util.spec_from_file_location("kb_fixture", Path(__file__).with_name("kb_fixture.py"))
@@ -87,7 +95,19 @@ def test_unknown_subject_matches_nothing_lexically(kb: SQLiteStore) -> None:
     # every symptoms section as if it matched
     assert len(search("symptoms", kb=kb, mode="lexical", top=5)) == 2
     assert search("What are the symptoms of zzyzxitis?", kb=kb, mode="lexical") == []
-    assert search("痛风的症状", kb=kb, mode="lexical") == []
+    assert search("某某病的症状", kb=kb, mode="lexical") == []
+
+
+def test_chinese_question_finds_english_passages_through_the_bridge(kb: SQLiteStore) -> None:
+    # 痛风 → Gout (official Chinese HPO label); 症状 is indexed with English "symptoms" headings
+    assert _where(search("痛风的症状是什么", kb=kb, mode="lexical", top=2)) == [
+        ("public", ("Gout", "symptoms")), ("public", ("Gout", "information"))]
+    # 哮喘 → Asthma (HPO); 治疗 → treatment
+    assert _where(search("哮喘怎么治疗", kb=kb, mode="lexical", top=1)) == [
+        ("public", ("Asthma", "treatment"))]
+    # a Chinese drug name bridges to its English ingredient: 多西环素 → doxycycline
+    assert _where(search("青霉素过敏 多西环素", kb=kb, tenant="hosp-a", mode="lexical", top=1)) == [
+        ("hosp-a", ("Community-acquired pneumonia protocol", "Treatment", "Penicillin allergy"))]
 
 
 def test_source_filter_and_bad_queries(kb: SQLiteStore) -> None:
@@ -115,6 +135,16 @@ def test_dense_and_hybrid_after_embedding_and_stamp_check(kb: SQLiteStore) -> No
     assert _where(cross) == [("hosp-a", ("糖尿病診療規範", "治療"))]
     assert "糖尿病診療規範" not in {h.title for h in search(
         "first-line oral drug for diabetes", kb=kb, tenant="hosp-a", mode="lexical", top=50)}
+    # hybrid embeds the query only when lexical scores leave the answer open
+    f = filters_for("hosp-a")
+    decided = lexical_search(kb, "What are the symptoms of Gout?", f)
+    assert lexically_decided(kb, decided)
+    assert ranked_ids(kb, "What are the symptoms of Gout?", f, "hybrid") == decided
+    close = lexical_search(kb, "gout", f)
+    assert not lexically_decided(kb, close)
+    assert ranked_ids(kb, "gout", f, "hybrid") == rrf(
+        [close, dense_search(kb, "gout", f)], weights=FUSION_WEIGHTS)
+    assert not lexically_decided(kb, lexical_search(kb, "first-line oral drug for diabetes", f))
     kb.set_meta(STAMP_KEY, "some-other-model/v0")
     try:
         with pytest.raises(KnowledgeError, match="embedding_stamp='some-other-model/v0'"):

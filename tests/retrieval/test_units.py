@@ -37,9 +37,43 @@ def test_tokens_english_and_chinese() -> None:
 def test_query_handling() -> None:
     assert query_terms("What is (are) Gout ?") == ["gout", "overview", "definit"]
     assert query_terms("What are the symptoms of Gout ?") == ["symptom", "gout"]
-    assert query_terms("什么是痛风") == ["痛风", "overview", "definit"]
+    assert query_terms("什么是痛风") == ["痛风", "gout", "overview", "definit"]
     assert fts_match_expression('the "gout" and') == '"gout"'
     assert fts_match_expression("the and of") is None
+
+
+def test_dense_index_scores_each_distinct_vector_once() -> None:
+    from huizhen.retrieval.dense import BLOCK, _dense_index
+    from huizhen.store.base import VectorSet
+
+    rng = np.random.default_rng(1)
+    distinct = rng.normal(size=(40, 8)).astype(np.float32)
+    distinct /= np.linalg.norm(distinct, axis=1, keepdims=True)
+    pick = np.array([i // 2 for i in range(70)] + [39, 0])  # chunks share their section's row
+    labels = np.array(["public"] * len(pick), dtype=object)
+    vs = VectorSet(np.arange(100, 100 + len(pick), dtype=np.int64), distinct[pick], labels,
+                   labels, labels)
+    index = _dense_index(vs)
+    assert index.blocks.shape == (2, BLOCK, 8)  # 36 distinct rows used, padded to 64
+    q = distinct[3]
+    assert np.allclose(index.scores(q), vs.vectors @ q, atol=1e-6)
+    assert len(np.unique(index.row)) == 36
+
+
+def test_bridge_finds_the_longest_chinese_names_in_the_licensed_lexicons() -> None:
+    from huizhen.retrieval.bridge import bridge_terms, english_names
+
+    # HPO official labels, longest match first (2型糖尿病 inside the longer text)
+    assert english_names("2型糖尿病伴肾功能不全怎么办") == [
+        ("2型糖尿病", ("Type II diabetes mellitus",)), ("肾功能不全", ("Renal insufficiency",))]
+    # Traditional characters are looked up in Simplified; drug names bridge to ingredients
+    assert english_names("痛風 阿莫西林克拉維酸鉀") == [
+        ("痛风", ("Gout",)), ("阿莫西林克拉维酸钾", ("amoxicillin", "clavulanic acid"))]
+    # DDXPlus condition names, with the parenthesised English eponym dropped
+    assert english_names("自发性食管破裂") == [("自发性食管破裂", ("Boerhaave",))]
+    assert bridge_terms("二甲双胍 肾功能不全") == ["metformin", "renal", "insuffici"]
+    assert bridge_terms("What are the symptoms of gout?") == []
+    assert bridge_terms("某某病") == []
 
 
 def test_rrf_and_quantisation() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,7 +24,48 @@ from huizhen.store.base import Filters, KnowledgeStore, VectorSet
 
 STAMP_KEY = "embedding_stamp"
 
-_cache: dict[str, tuple[int, VectorSet, dict[Filters, np.ndarray]]] = {}
+@dataclass
+class DenseIndex:
+    """The stored vectors as dense search scores them, built once per generation.
+
+    Why distinct rows: every chunk of a section shares its section's vector, so the
+    23k MedQuAD chunks have only 16k distinct vectors; scoring those (one float32
+    matrix-vector product) and spreading the scores to chunks through ``row`` costs
+    30% less than scoring every chunk."""
+
+    vectors: VectorSet
+    blocks: np.ndarray  # float32 (blocks x BLOCK x dim): the distinct vectors, zero-padded
+    row: np.ndarray  # intp: chunk i's vector is distinct vector row[i]
+    masks: dict[Filters, np.ndarray] = field(default_factory=dict)
+
+    def scores(self, q: np.ndarray) -> np.ndarray:
+        """Cosine of every chunk with the L2-normalised query vector ``q``.
+
+        Why blocks: one 16k x 384 product makes OpenBLAS split it over its threads,
+        which spin-wait for a busy core: 16-24 ms instead of 2.5 ms at load 10
+        (measured). A stack of small products stays on the calling thread."""
+        return np.matmul(self.blocks, q).ravel()[self.row]
+
+
+#: Rows per block of the dense matrix (see ``DenseIndex.scores``).
+BLOCK = 32
+
+
+def _dense_index(vs: VectorSet) -> DenseIndex:
+    if len(vs.chunk_ids) == 0:
+        return DenseIndex(vs, np.zeros((0, BLOCK, 0), dtype=np.float32),
+                          np.zeros(0, dtype=np.intp))
+    v = np.ascontiguousarray(vs.vectors, dtype=np.float32)
+    # rows are identical bit for bit when they came from one quantised section vector
+    keys = v.view(np.dtype((np.void, v.dtype.itemsize * v.shape[1]))).ravel()
+    _, first, row = np.unique(keys, return_index=True, return_inverse=True)
+    n, dim = len(first), v.shape[1]
+    blocks = np.zeros((-(-n // BLOCK) * BLOCK, dim), dtype=np.float32)
+    blocks[:n] = v[first]
+    return DenseIndex(vs, blocks.reshape(-1, BLOCK, dim), row.astype(np.intp).ravel())
+
+
+_cache: dict[str, tuple[int, DenseIndex]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -40,47 +82,55 @@ def check_stamp(store: KnowledgeStore) -> None:
 
 
 def vector_set(store: KnowledgeStore) -> VectorSet:
-    return _cached(store)[0]
+    return dense_index(store).vectors
 
 
-def allowed_vectors(store: KnowledgeStore, filters: Filters) -> tuple[VectorSet, np.ndarray]:
-    """The vectors and the rows ``filters`` allow, from one cache entry (so the mask
+def allowed_vectors(store: KnowledgeStore, filters: Filters) -> tuple[DenseIndex, np.ndarray]:
+    """The dense index and the rows ``filters`` allow, from one cache entry (so the mask
     always belongs to these vectors), memoised per generation."""
-    vs, masks = _cached(store)
-    m = masks.get(filters)
+    index = dense_index(store)
+    m = index.masks.get(filters)
     if m is None:
-        if len(masks) > 256:
-            masks.clear()
-        m = masks[filters] = mask(vs.scopes, vs.languages, vs.sources, filters)
-    return vs, m
+        if len(index.masks) > 256:
+            index.masks.clear()
+        vs = index.vectors
+        m = index.masks[filters] = mask(vs.scopes, vs.languages, vs.sources, filters)
+    return index, m
 
 
-def _cached(store: KnowledgeStore) -> tuple[VectorSet, dict[Filters, np.ndarray]]:
+def dense_index(store: KnowledgeStore) -> DenseIndex:
+    """The dense index of ``store`` at its current generation (loaded once per generation)."""
     gen = store.generation()
     ident = f"{store.location}|{store.get_meta('kb_id')}"
     with _cache_lock:
         hit = _cache.get(ident)
         if hit is not None and hit[0] == gen:
-            return hit[1], hit[2]
-    vs = store.vectors()
-    masks: dict[Filters, np.ndarray] = {}
+            return hit[1]
+    index = _dense_index(store.vectors())
     with _cache_lock:
-        _cache[ident] = (gen, vs, masks)
-    return vs, masks
+        _cache[ident] = (gen, index)
+    return index
+
+
+def query_vector(query: str, embedder: Embedder | None = None) -> np.ndarray:
+    """The query's embedding (what dense search scores with)."""
+    return (embedder or default_embedder()).query(query)
 
 
 def dense_search(store: KnowledgeStore, query: str, filters: Filters, limit: int = 50,
-                 embedder: Embedder | None = None) -> list[tuple[int, float]]:
-    """(chunk_id, cosine) best first over chunks the filters allow."""
+                 embedder: Embedder | None = None, vector: np.ndarray | None = None
+                 ) -> list[tuple[int, float]]:
+    """(chunk_id, cosine) best first over chunks the filters allow. ``vector``: the
+    query's embedding when the caller has it already (hybrid search computes it
+    while lexical search runs)."""
     check_stamp(store)
-    vs, allowed = allowed_vectors(store, filters)
-    if len(vs.chunk_ids) == 0:
+    index, allowed = allowed_vectors(store, filters)
+    if len(index.row) == 0 or not allowed.any():
         return []
-    if not allowed.any():
-        return []
-    q = (embedder or default_embedder()).query(query)
+    q = query_vector(query, embedder) if vector is None else vector
     # cosines are shifted into (0, 2] so top_k's "positive score" rule keeps every allowed row
-    return [(cid, s - 1.0) for cid, s in top_k(vs.chunk_ids, vs.vectors @ q + 1.0, allowed, limit)]
+    ranked = top_k(index.vectors.chunk_ids, index.scores(q) + 1.0, allowed, limit)
+    return [(cid, s - 1.0) for cid, s in ranked]
 
 
 def has_vectors(store: KnowledgeStore) -> bool:

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from huizhen.paths import cache_dir
-from huizhen.retrieval.tokenize import tokens
+from huizhen.retrieval.tokenize import has_cjk, tokens
 from huizhen.store.base import Filters, KnowledgeStore
 
 #: Field weights of (title, heading, body) and their length normalisation.
@@ -206,8 +206,13 @@ def _section_type_terms() -> frozenset[str]:
 
 def query_terms(query: str) -> list[str]:
     """Index terms of a query, plus the overview's heading terms for a definitional one
-    (an opener such as "what is" and no word naming another section type)."""
+    (an opener such as "what is" and no word naming another section type), plus the
+    English terms of the Chinese medical names in it (``bridge``)."""
     terms = tokens(query)
+    if has_cjk(query):
+        from huizhen.retrieval.bridge import bridge_terms
+
+        terms += [t for t in bridge_terms(query) if t not in terms]
     if _DEFINITIONAL.search(query) and not _section_type_terms().intersection(terms):
         terms += tokens(_OVERVIEW_TERMS)
     return terms
