@@ -13,12 +13,16 @@ tokens per second of the run): every token is still unique, used once, and
 verified by the server; only the clients' signing CPU no longer competes with
 the server on the shared cores.  Should the pool run out, the rest are
 signed in the loop, and ``signed_in_loop`` says how many.  ``--sign-in-loop``
-restores the old behaviour (a signature per call inside the timed loop).  Scenarios: ``order-sign`` (the recorded order-sign request:
-three draft orders against a prefetched record), ``discovery``, the REST
-``rare-rank``, ``patient-view`` (the recorded chart-open request) and the REST
-``consult`` (the same patient as a FHIR bundle, one drug proposed).  Clients
-and server share the machine, so figures on a 2-core laptop include the
-clients' own CPU use.
+restores the old behaviour (a signature per call inside the timed loop).
+Each client has its own keep-alive connection (``RawConnection``, cheap on
+CPU); ``--client httpx`` uses one shared httpx client instead, as before.
+
+Scenarios: ``order-sign`` (the recorded order-sign request: three draft
+orders against a prefetched record), ``discovery``, the REST ``rare-rank``,
+``patient-view`` (the recorded chart-open request) and the REST ``consult``
+(the same patient as a FHIR bundle, one drug proposed).  Clients and server
+share the machine, so figures on a 2-core laptop include the clients' own CPU
+use; each result gives the CPU per call of both, and the load average.
 """
 
 from __future__ import annotations

@@ -243,3 +243,110 @@ def test_a_tenant_may_keep_patient_ids_in_clear(http: httpx.Client, signers, bea
     [event] = http.get("/v1/audit/events", headers={"X-API-Key": api_keys["hospital-b"]}).json()
     assert event["patient"] == "1288992"
     assert event["actor"] == "https://ehr.hospital-b.example/"
+
+
+def _acetaminophen_order(body: dict[str, Any], value: float, unit: str,
+                         per_day: int | None) -> dict[str, Any]:
+    """The recorded order-sign with its aspirin draft turned into an acetaminophen order."""
+    order = body["context"]["draftOrders"]["entry"][2]["resource"]
+    order["id"] = "draft-acetaminophen"
+    order["medicationCodeableConcept"] = {"text": "Acetaminophen 500 MG Oral Tablet"}
+    dosage = order["dosageInstruction"][0]
+    dosage["text"] = f"{value:g} {unit} " + (f"{per_day} times a day" if per_day else "as needed")
+    if per_day is None:
+        del dosage["timing"]
+    else:
+        dosage["timing"] = {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}}
+    dosage["doseAndRate"][0]["doseQuantity"].update({"value": value, "unit": unit, "code": unit})
+    return body
+
+
+ACETAMINOPHEN = "Acetaminophen 500 MG Oral Tablet"
+ACETAMINOPHEN_SOURCE = ("FDA OTC acetaminophen labeling (do not exceed 4000 mg in 24 hours); FDA "
+                        "2011 prescription combination limit")
+
+
+def _dose_card(daily: str, suggestions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "summary": f"Dose: {ACETAMINOPHEN} — above the maximum of 4000 mg/day (total from all "
+                   "products)",
+        "detail": f"**Why:** {daily} mg/day\n\n**Risk:** above the maximum of 4000 mg/day (total "
+                  "from all products)\n\n**What to do:** Reduce to at most 4000 mg a day.\n\n"
+                  f"**Severity:** major\n\n**Source:** {ACETAMINOPHEN_SOURCE}\n\n_huizhen "
+                  "supports, and does not replace, the prescriber's judgement._",
+        "indicator": "critical",
+        "source": {"label": "FDA OTC acetaminophen labeling (do not exceed 4000 mg in 24 hours); "
+                            "FDA 2011 prescription…",
+                   "url": "https://dailymed.nlm.nih.gov/dailymed/"},
+        "suggestions": suggestions,
+        "selectionBehavior": "at-most-one",
+        "overrideReasons": REASONS,
+    }
+
+
+def _cancel(recommended: bool) -> dict[str, Any]:
+    return {"label": f"Cancel the order for {ACETAMINOPHEN}", "isRecommended": recommended,
+            "actions": [{"type": "delete",
+                         "description": f"Remove the draft order for {ACETAMINOPHEN}",
+                         "resourceId": "MedicationRequest/draft-acetaminophen"}]}
+
+
+def test_a_dose_above_the_labelled_maximum_is_lowered_by_an_update_of_the_draft(
+        http: httpx.Client, signers, bearer, example, api_keys) -> None:
+    body = _acetaminophen_order(example("order-sign.json"), 1500, "mg", 4)
+    cards = _sign(http, signers["a"], bearer, body)
+    lowered = copy.deepcopy(body["context"]["draftOrders"]["entry"][2]["resource"])
+    del lowered["dosageInstruction"][0]["text"]  # it still said 1500 mg
+    lowered["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 1000.0
+    update = {"label": f"Lower {ACETAMINOPHEN} to 1000 mg a dose", "isRecommended": True,
+              "actions": [{"type": "update",
+                           "description": "Lower the dose to 1000 mg (4 a day: 4000 mg/day), "
+                                          "within the maximum of 4000 mg/day — "
+                                          + ACETAMINOPHEN_SOURCE,
+                           "resource": lowered}]}
+    allergy, dose, interaction = _without_uuids(cards)
+    assert allergy == ALLERGY_CARD
+    assert dose == _dose_card("6000", [update, _cancel(False)])
+    assert (interaction["summary"], interaction["indicator"], interaction["suggestions"]) == (
+        f"Interaction: Warfarin Sodium 5 MG Oral Tablet + {ACETAMINOPHEN} — bleeding", "warning",
+        [_cancel(False)])
+    # The prescriber takes the lower dose: the feedback names the update, and it counts.
+    path = "/cds-services/huizhen-order-sign/feedback"
+    taken = {"card": cards[1]["uuid"], "outcome": "accepted",
+             "acceptedSuggestions": [{"id": cards[1]["suggestions"][0]["uuid"]}],
+             "outcomeTimestamp": "2026-11-29T11:00:00Z"}
+    response = http.post(path, json={"feedback": [taken]}, headers=bearer(signers["a"], path))
+    assert response.json() == {"recorded": 1, "duplicates": 0}
+    rates = http.get("/v1/audit/override-rates", headers={"X-API-Key": api_keys["hospital-a"]})
+    assert [r for r in rates.json() if r["alert_type"] == "dose"] == [
+        {"alert_type": "dose", "shown": 1, "accepted": 1, "overridden": 0, "override_rate": 0.0,
+         "reasons": {}}]
+
+
+def test_a_lowered_dose_keeps_the_order_unit_and_needs_a_schedule(
+        http: httpx.Client, signers, bearer, example) -> None:
+    # 1.5 g six times a day: 0.66 g a dose keeps the day at 3960 mg, under 4000.
+    body = _acetaminophen_order(example("order-sign.json"), 1.5, "g", 6)
+    [_, dose, _] = _without_uuids(_sign(http, signers["a"], bearer, body))
+    [update, cancel] = dose["suggestions"]
+    assert update["label"] == f"Lower {ACETAMINOPHEN} to 0.66 g a dose"
+    assert update["actions"][0]["description"] == (
+        f"Lower the dose to 0.66 g (6 a day: 3960 mg/day), within the maximum of 4000 mg/day — "
+        f"{ACETAMINOPHEN_SOURCE}")
+    assert update["actions"][0]["resource"]["dosageInstruction"] == [
+        {"timing": {"repeat": {"frequency": 6, "period": 1, "periodUnit": "d"}},
+         "doseAndRate": [{"doseQuantity": {"value": 0.66, "unit": "g",
+                                           "system": "http://unitsofmeasure.org",
+                                           "code": "g"}}]}]
+    assert cancel == _cancel(False)
+    # 5000 mg with no schedule: the day's total is unknown, so no dose is proposed.
+    body = _acetaminophen_order(example("order-sign.json"), 5000, "mg", None)
+    [_, dose, _] = _without_uuids(_sign(http, signers["a"], bearer, body))
+    assert dose == _dose_card("5000", [_cancel(True)])
+
+
+def test_round_down_keeps_two_significant_figures_and_never_rounds_up() -> None:
+    from huizhen.api.cards import round_down
+
+    assert [round_down(v) for v in (1066.67, 1000.0, 800.0, 750.0, 66.67, 0.6667, 0.0999, 0.0)] \
+        == [1000.0, 1000.0, 800.0, 750.0, 66.0, 0.66, 0.099, 0.0]

@@ -5,8 +5,10 @@ a summary under 140 characters naming the drugs and the risk, an indicator
 (``critical`` for alerts that should interrupt — contraindications, serious
 interactions, allergies — ``warning`` for the rest that need action, ``info``
 otherwise), the knowledge source with a label and a URL, and suggestions that
-act on the draft order itself: cancel it, or replace it with an alternative
-when the rule names one.  ``overrideReasons`` are offered so that a dismissal
+act on the draft order itself: lower its dose when the alert carries the
+labelled maximum it exceeds (an ``update`` of the draft with the dose that
+keeps the daily total within it), cancel it, or replace it with an
+alternative when the rule names one.  ``overrideReasons`` are offered so that a dismissal
 carries a reason back through the feedback endpoint; those reasons, counted
 per alert type, are how a hospital tunes alert fatigue.
 
@@ -17,6 +19,7 @@ that was never checked must not read as "no problem found".
 from __future__ import annotations
 
 import copy
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from typing import Any
 from huizhen.api.hookdata import DraftOrder
 from huizhen.api.wire.cdshooks import Action, Card, Coding, Source, Suggestion
 from huizhen.audit import ShownCard
+from huizhen.safety.dose import MASS_TO_MG
 
 SUMMARY_MAX = 139
 OVERRIDE_SYSTEM = "urn:huizhen:cds:override-reason"
@@ -155,8 +159,56 @@ def _replacement(order: DraftOrder, alternative: str) -> dict[str, Any]:
     return resource
 
 
+def round_down(value: float) -> float:
+    """``value`` rounded down to two significant figures (1066.7 -> 1000, 66.7 -> 66), so a
+    lowered dose is one a prescriber could write and never above the ceiling it came from."""
+    if value <= 0:
+        return 0.0
+    step = 10.0 ** (math.floor(math.log10(value)) - 1)
+    return round(math.floor(value / step + 1e-9) * step, 10)
+
+
+def lowered_order(alert: Any, order: DraftOrder) -> tuple[dict[str, Any], float, str] | None:
+    """The draft order with its dose lowered so the daily total stays within the maximum the
+    alert carries (``max_daily_dose``, a UCUM ``mg/d`` quantity from the drug pack's labelled
+    maximum), the schedule kept; the new dose; and the action's description.  None when the
+    alert carries no maximum or the order's dose is not a mass dose on a known schedule.
+
+    Only the dose the medication check read is changed: the first ``doseQuantity`` of
+    the first ``dosageInstruction``.  Its free-text ``text`` is dropped, since it would
+    still state the old dose.
+    """
+    limit = _get(alert, "max_daily_dose")
+    med = order.medication
+    if not isinstance(limit, dict) or limit.get("code") != "mg/d" or med.per_day is None \
+            or med.dose_value is None or not med.dose_unit:
+        return None
+    factor = MASS_TO_MG.get(med.dose_unit.strip().lower())
+    if factor is None or med.per_day <= 0:
+        return None
+    most = float(limit["value"])
+    dose = round_down(most / med.per_day / factor)
+    if dose <= 0 or dose >= med.dose_value:
+        return None
+    resource = copy.deepcopy(order.resource)
+    dosages = resource.get("dosageInstruction") or []
+    quantity = next((rate["doseQuantity"] for rate in (dosages[0].get("doseAndRate") or [])
+                     if isinstance(rate, dict) and isinstance(rate.get("doseQuantity"), dict)
+                     and rate["doseQuantity"].get("value") is not None), None) if dosages else None
+    if quantity is None or float(quantity["value"]) != med.dose_value:
+        return None
+    quantity["value"] = dose
+    dosages[0].pop("text", None)
+    daily = dose * factor * med.per_day
+    description = (f"Lower the dose to {dose:g} {med.dose_unit} ({med.per_day:g} a day: "
+                   f"{daily:g} mg/day), within the maximum of {most:g} mg/day — "
+                   f"{_text(_get(alert, 'source'))}")
+    return resource, dose, description
+
+
 def suggestions(alert: Any, drafts: Sequence[DraftOrder]) -> list[Suggestion]:
-    """Cancel each draft order involved; replace it when the alert names alternatives."""
+    """For each draft order involved: lower its dose when the alert carries the maximum it
+    exceeds (recommended then), cancel it, or replace it when the alert names alternatives."""
     out: list[Suggestion] = []
     alternatives = [_text(a) for a in (_get(alert, "alternatives") or []) if _text(a)]
     for order in involved(alert, drafts):
@@ -164,9 +216,17 @@ def suggestions(alert: Any, drafts: Sequence[DraftOrder]) -> list[Suggestion]:
             continue
         ref = f"MedicationRequest/{order.resource_id}"
         drug = order.medication.written
+        lowered = lowered_order(alert, order)
+        if lowered is not None:
+            resource, dose, description = lowered
+            out.append(Suggestion(
+                label=shorten(f"Lower {drug} to {dose:g} {order.medication.dose_unit} a dose", 80),
+                uuid=str(uuid.uuid4()), isRecommended=True,
+                actions=[Action(type="update", description=description, resource=resource)],
+            ))
         out.append(Suggestion(
             label=shorten(f"Cancel the order for {drug}", 80), uuid=str(uuid.uuid4()),
-            isRecommended=indicator(alert) == "critical",
+            isRecommended=indicator(alert) == "critical" and lowered is None,
             actions=[Action(type="delete", description=f"Remove the draft order for {drug}",
                             resourceId=ref)],
         ))

@@ -51,6 +51,7 @@ async def cds_feedback_client(
     return svc.jwt.verify(token, [url, url.removesuffix("/feedback")])
 
 
-async def api_client(key: str | None = Depends(_api_key), svc: Service = Depends(service)) -> Principal:
+async def api_client(key: str | None = Depends(_api_key),
+                     svc: Service = Depends(service)) -> Principal:
     """A REST caller: one of its tenant's API keys."""
     return svc.api_keys.verify(key)

@@ -23,9 +23,9 @@ from huizhen.api.hookdata import (
     ORDER_REQUIRED,
     VIEW_PREFETCH,
     VIEW_REQUIRED,
+    complete_prefetch,
     draft_orders,
     patient_from_prefetch,
-    complete_prefetch,
     split_selected,
 )
 from huizhen.api.security import cds_client, cds_feedback_client
