@@ -272,3 +272,14 @@ def test_reopening_finds_everything(kb_location: str) -> None:
                 again.get_meta("embedding_stamp"), again.generation()) == (["A"], kb_id, "m1", 1)
     finally:
         again.close()
+
+
+def test_a_nul_character_does_not_fail_the_batch(store: KnowledgeStore, tmp_path: Path) -> None:
+    doc = tmp_path / "odd.txt"
+    doc.write_text("heparin\x00 bolus for adults\n", encoding="utf-8")
+    report = ingest([doc], store, "hosp-a")
+    assert (report.added, report.failed) == (1, [])
+    texts = [h.text for h in search("heparin", kb=store, tenant="hosp-a", mode="lexical")]
+    # PostgreSQL text cannot hold NUL: that backend drops the character, SQLite keeps it
+    assert texts == (["heparin\x00 bolus for adults"] if store.location.endswith(".sqlite")
+                     else ["heparin bolus for adults"])

@@ -132,3 +132,18 @@ def test_a_dropped_connection_is_reopened(pg_url: str, pg_admin_url: str) -> Non
         assert store._db.info.backend_pid != pid
     finally:
         store.close()
+
+
+def test_a_database_failure_is_one_clear_line(pg_url: str) -> None:
+    import psycopg
+
+    store = open_store(pg_url)
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("DROP TABLE huizhen_kb.term_df")
+        with pytest.raises(KnowledgeError) as err:
+            store.put_documents([_doc("A", "public", "heparin")])
+        assert str(err.value) == (f'{pg_url}: database error: relation "term_df" does not exist')
+        assert store.list_documents() == []  # nothing of the failed write was kept
+    finally:
+        store.close()

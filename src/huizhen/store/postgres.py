@@ -199,15 +199,19 @@ def _locked(method: Callable[..., T]) -> Callable[..., T]:
         import psycopg
 
         with self._lock:
-            if self._db.closed or self._db.broken:
-                self._connect()
             try:
-                return method(self, *args, **kwargs)
-            except psycopg.OperationalError:
-                if not self._db.broken:
-                    raise
-                self._connect()
-                return method(self, *args, **kwargs)
+                if self._db.closed or self._db.broken:
+                    self._connect()
+                try:
+                    return method(self, *args, **kwargs)
+                except psycopg.OperationalError:
+                    if not self._db.broken:
+                        raise
+                    self._connect()
+                    return method(self, *args, **kwargs)
+            except psycopg.Error as err:  # one clear line, never a driver traceback
+                first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+                raise KnowledgeError(f"database error: {first}", source=self.location) from None
 
     return wrapper
 
@@ -354,14 +358,15 @@ class PostgresStore:
                 "INSERT INTO documents (doc_id, scope, title, source, url, license, language,"
                 " version, content_hash, synonyms) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
                 " RETURNING id",
-                [(doc.doc_id, doc.scope, doc.title, doc.source, doc.url, doc.license, doc.language,
-                  doc.version, doc.content_hash, json.dumps(doc.synonyms, ensure_ascii=False))
+                [_no_nul((doc.doc_id, doc.scope, doc.title, doc.source, doc.url, doc.license,
+                          doc.language, doc.version, doc.content_hash,
+                          json.dumps(doc.synonyms, ensure_ascii=False)))
                  for doc, _rows in latest.values()], returning=True)
             doc_pks = _returned(cur)
             cur.executemany(
                 "INSERT INTO sections (document_id, anchor, ordinal, heading_path)"
                 " VALUES (%s,%s,%s,%s) RETURNING id",
-                [(pk, sec.anchor, i, list(sec.heading_path))
+                [_no_nul((pk, sec.anchor, i, list(sec.heading_path)))
                  for pk, (doc, _rows) in zip(doc_pks, latest.values(), strict=True)
                  for i, sec in enumerate(doc.sections)], returning=True)
             section_pks = iter(_returned(cur))
@@ -376,10 +381,11 @@ class PostgresStore:
                     n_terms = n_title + n_heading + n_body
                     stats.add(distinct_terms(row.title_terms, row.heading_terms, row.body_terms),
                               n_terms, 1)
-                    params.append((pk, section_ids[row.anchor], row.ordinal, list(row.heading_path),
-                                   row.text, doc.scope, doc.language, doc.source, row.embed_text,
-                                   row.embed_key, row.title_terms, row.heading_terms, row.body_terms,
-                                   n_title, n_heading, n_terms, fts))
+                    params.append(_no_nul((
+                        pk, section_ids[row.anchor], row.ordinal, list(row.heading_path), row.text,
+                        doc.scope, doc.language, doc.source, row.embed_text, row.embed_key,
+                        row.title_terms, row.heading_terms, row.body_terms, n_title, n_heading,
+                        n_terms, fts)))
             cur.executemany(
                 "INSERT INTO chunks (document_id, section_id, ordinal, heading_path, text,"
                 " scope, language, source, embed_text, embed_key, title_terms,"
@@ -601,6 +607,14 @@ class _Stats:
 
 class _NothingRemoved(Exception):
     """Rolls back a removal's transaction when there was nothing to remove."""
+
+
+def _no_nul(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """PostgreSQL text cannot hold NUL: a NUL character in a document (valid UTF-8, and
+    kept by SQLite) is dropped here rather than failing the whole batch."""
+    return tuple(v.replace("\x00", "") if isinstance(v, str)
+                 else [x.replace("\x00", "") for x in v] if isinstance(v, list) else v
+                 for v in values)
 
 
 def _returned(cur: Any) -> list[int]:
