@@ -174,6 +174,29 @@ FR_FIX = {
     "nadroparine calcique": "nadroparin", "oxybate de sodium": "sodium oxybate",
     "perindopril tert-butylamine": "perindopril", "piroxicam-betadex": "piroxicam",
     "potassium (citrate de)": "potassium citrate",
+    # Salts written "base (sel de)", French common names and live vaccines of the index (2026.11.8).
+    # Not added: salts whose DrugBank parent is the bare cation (sodium chloride, bicarbonate and
+    # citrate; magnesium hydroxide and citrate; aluminium phosphate and oxide) — rules are keyed
+    # on the parent, so they would reach every sodium, magnesium or aluminium salt.
+    "sodium (docusate de)": "docusate",
+    "sodium (nitroprussiate de)": "nitroprusside", "sodium (oxybate de)": "sodium oxybate",
+    "sodium (picosulfate de)": "sodium picosulfate", "magnesium (trisilicate de)": "magnesium trisilicate",
+    "diméthyle ( fumarate de)": "dimethyl fumarate", "lanthane": "lanthanum carbonate",
+    "strontium": "strontium ranelate", "vitamine a": "vitamin a", "thyroxines": "levothyroxine",
+    "fampridines": "dalfampridine", "loflazépate": "ethyl loflazepate",
+    "botulique (toxine)": "botulinum toxin type a", "povidone iodée": "povidone-iodine",
+    "charbon active": "activated charcoal", "p a s sodique": "aminosalicylic acid",
+    "kaolin lourd": "kaolin", "paraffine": "mineral oil", "reglisse": "licorice",
+    "acetylsulfafurazol": "acetyl sulfisoxazole", "camphre": "camphor", "sene": "senna",
+    "cascara": "cascara sagrada", "monmectite": "montmorillonite", "niaouli": "niaouli oil",
+    "proteine c activee recombinante": "drotrecogin alfa", "proteine c humaine": "protein c",
+    "citrate de gallium [67ga]": "gallium citrate ga-67", "or": "gold",
+    "immunoglobuline de lapin anti-lymphocyte t humain": "anti-thymocyte globulin (rabbit)",
+    "immunoglobulines equines antilymphocyte humain": "anti-thymocyte globulin (equine)",
+    "virus de la fievre jaune": "yellow fever vaccine", "virus de la rougeole": "measles virus vaccine live",
+    "virus des oreillons": "mumps virus vaccine live attenuated (jeryl lynn strain)",
+    "virus rubeoleux": "rubella virus vaccine", "virus varicelle-zona": "varicella zoster vaccine (live/attenuated)",
+    "rotavirus": "rotavirus vaccine",
 }
 
 

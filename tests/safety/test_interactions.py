@@ -146,3 +146,14 @@ def test_ansm_grade_limited_to_a_patient_subgroup_is_one_grade_lower() -> None:
     assert (a.effect, a.source_ref) == ("cardiac arrhythmia", "INHIBITEURS PUISSANTS DU CYP3A4 + TELITHROMYCINE")
     assert a.management.endswith("(The source grades this pair contraindicated in patients with severe "
                                  "renal or hepatic impairment.)")
+
+
+def test_live_vaccines_of_the_ansm_index_are_in_its_class() -> None:
+    # "virus de la fièvre jaune" is a member of ANSM's live attenuated vaccines class.
+    report = check(Patient(), ["methotrexate", "yellow fever vaccine"])
+    assert summary(report) == [("interaction", "contraindicated", True, ["methotrexate", "yellow fever vaccine"])]
+    assert (report.alerts[0].effect, report.alerts[0].source_ref) == (
+        "generalised vaccine disease", "CYTOTOXIQUES + VACCINS VIVANTS ATTÉNUÉS")
+    # Salts whose DrugBank parent is a bare cation are left out: rules keyed on "sodium" would
+    # reach every sodium salt.  The thesaurus's lithium + sodium chloride entry is not shipped.
+    assert check(Patient(), ["lithium", "sodium chloride"]).alerts == []
