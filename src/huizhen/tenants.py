@@ -129,6 +129,21 @@ class AuditConfig(_Strict):
     )
 
 
+class RegistryConfig(_Strict):
+    url: str | None = Field(
+        default=None, description="postgresql://...: take tenants (also) from the registry in "
+        "this database (`huizhen.store.tenants`), shared by every API process; default: the "
+        "file's tenants only."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _postgres(cls, value: str | None) -> str | None:
+        if value is not None and not is_database_url(value):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+
 class LimitsConfig(_Strict):
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     max_token_lifetime_s: int = Field(default=3600, ge=10)
@@ -146,6 +161,7 @@ class ServiceConfigModel(_Strict):
     )
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     tenants: list[TenantConfig] = Field(default_factory=list)
+    tenant_registry: RegistryConfig = Field(default_factory=RegistryConfig)
 
     @field_validator("service_url")
     @classmethod
@@ -223,6 +239,29 @@ class ServiceConfig:
         return path if path.is_absolute() else self.base_dir / path
 
 
+def validate_tenant(data: object, *, source: str = "tenant", where: str = "tenant") -> TenantConfig:
+    """One tenant's settings, validated as in a tenants file; ConfigError names the field."""
+    try:
+        return TenantConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = _location(tuple(first["loc"]))
+        raise ConfigError(first["msg"], source=source,
+                          field=f"{where}.{loc}" if loc != "(root)" else where,
+                          value=first.get("input")) from None
+
+
+def _registered(url: str) -> list[tuple[str, TenantConfig, str]]:
+    """The tenants of the registry database, each validated and labelled by its id."""
+    from huizhen.store.postgres import redact
+    from huizhen.store.tenants import read_tenants
+
+    source = f"{redact(url)} (tenant registry)"
+    return [(f"tenants[{row['id']}]", validate_tenant(row, source=source,
+                                                      where=f"tenants[{row['id']}]"), source)
+            for row in read_tenants(url)]
+
+
 def _kb_location(value: str | None) -> str | None:
     """A knowledge base location is a path, ``sqlite:///path`` or ``postgresql://``;
     anything else is refused when the configuration loads, not at the first search."""
@@ -268,25 +307,28 @@ def build_config(data: object, *, source: str = "config", base_dir: Path | None 
             first["msg"], source=source, field=_location(tuple(first["loc"])), value=first.get("input")
         ) from None
     config = ServiceConfig(model=model, base_dir=base_dir or Path.cwd())
-    for index, tenant in enumerate(model.tenants):
-        where = f"tenants[{index}]"
+    listed: list[tuple[str, TenantConfig, str]] = [
+        (f"tenants[{index}]", tenant, source) for index, tenant in enumerate(model.tenants)]
+    if model.tenant_registry.url:
+        listed += _registered(model.tenant_registry.url)
+    for where, tenant, origin in listed:
         if tenant.id in config.tenants:
-            raise ConfigError("duplicate tenant id", source=source, field=f"{where}.id", value=tenant.id)
+            raise ConfigError("duplicate tenant id", source=origin, field=f"{where}.id", value=tenant.id)
         config.tenants[tenant.id] = tenant
         for k, key in enumerate(tenant.api_keys):
             if key.sha256 in config.api_keys:
                 raise ConfigError(
-                    "the same API key is configured twice", source=source,
+                    "the same API key is configured twice", source=origin,
                     field=f"{where}.api_keys[{k}].sha256", value=key.sha256,
                 )
             config.api_keys[key.sha256] = (tenant.id, key.id)
         for i, issuer in enumerate(tenant.issuers):
             field_name = f"{where}.issuers[{i}]"
             if (issuer.jwks is None) == (issuer.jwks_file is None):
-                raise ConfigError("give exactly one of jwks or jwks_file", source=source,
+                raise ConfigError("give exactly one of jwks or jwks_file", source=origin,
                                   field=field_name, value=issuer.iss)
             if issuer.jwks_file is not None and not config.resolve(issuer.jwks_file).is_file():
-                raise ConfigError("JWKS file not found", source=source,
+                raise ConfigError("JWKS file not found", source=origin,
                                   field=f"{field_name}.jwks_file", value=issuer.jwks_file)
             config.issuers.setdefault(issuer.iss, []).append((tenant.id, issuer))
     for iss, owners in config.issuers.items():
