@@ -27,6 +27,8 @@ import jwt
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from service_env import API_KEY, ServiceUnderTest, example
 
+from huizhen.auth.client import generate_key
+
 
 def _headers(svc: ServiceUnderTest, path: str, given: dict[str, str] | None) -> dict[str, str]:
     headers = {k: v for k, v in (given or {}).items()
@@ -106,6 +108,18 @@ def jwt_refusals(svc: ServiceUnderTest) -> dict[str, int]:
         "unknown issuer": {"Authorization": "Bearer " + jwt.encode(
             {**claims, "iss": "https://evil.example/"}, signer.key, algorithm="ES384",
             headers={"kid": signer.kid})},
+        "forged signature": {"Authorization": "Bearer " + jwt.encode(
+            claims, generate_key("ES384"), algorithm="ES384", headers={"kid": signer.kid})},
+        "unknown kid": {"Authorization": "Bearer " + jwt.encode(
+            claims, signer.key, algorithm="ES384", headers={"kid": "not-a-key"})},
+        "missing jti": {"Authorization": "Bearer " + jwt.encode(
+            {k: v for k, v in claims.items() if k != "jti"}, signer.key, algorithm="ES384",
+            headers={"kid": signer.kid})},
+        "over-long lifetime": {"Authorization": "Bearer " + signer.token(
+            svc.url + path, lifetime_s=7200)},
+        "malformed (two segments)": {"Authorization": "Bearer " + ".".join(
+            signer.token(svc.url + path).split(".")[:2])},
+        "no token": {},
     }
     out = {}
     with httpx.Client(base_url=svc.url, timeout=60) as http:
