@@ -32,11 +32,11 @@ def test_knowledge_base_locations(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("data", "message"), [
     ({"knowledge_base": "mysql://h/kb"},
-     "config: knowledge_base='mysql://h/kb': Value error, unknown knowledge base URL scheme; use "
-     "a file path, sqlite:///path or postgresql://..."),
+     ("config: knowledge_base='mysql://h/kb': Value error, unknown knowledge base URL scheme; use "
+     "a file path, sqlite:///path or postgresql://...")),
     ({"tenants": [{"id": "a", "knowledge_base": " "}]},
-     "config: tenants[0].knowledge_base=' ': Value error, must be a file path, sqlite:///path or "
-     "postgresql://..."),
+     ("config: tenants[0].knowledge_base=' ': Value error, must be a file path, sqlite:///path or "
+     "postgresql://...")),
 ])
 def test_bad_knowledge_base_locations_are_refused_at_load(data: dict[str, object],
                                                           message: str) -> None:
