@@ -173,11 +173,11 @@ FR_FIX = {
     "millepertuis": "st. john's wort", "mycophenolate sodique": "mycophenolic acid",
     "nadroparine calcique": "nadroparin", "oxybate de sodium": "sodium oxybate",
     "perindopril tert-butylamine": "perindopril", "piroxicam-betadex": "piroxicam",
-    "potassium (citrate de)": "potassium citrate",
     # Salts written "base (sel de)", French common names and live vaccines of the index (2026.11.8).
     # Not added: salts whose DrugBank parent is the bare cation (sodium chloride, bicarbonate and
-    # citrate; magnesium hydroxide and citrate; aluminium phosphate and oxide) — rules are keyed
-    # on the parent, so they would reach every sodium, magnesium or aluminium salt.
+    # citrate; potassium citrate; magnesium hydroxide and citrate; aluminium phosphate and oxide) —
+    # rules are keyed on the parent, so they would reach every sodium, potassium, magnesium or
+    # aluminium salt (potassium chloride as a "citrate").
     "sodium (docusate de)": "docusate",
     "sodium (nitroprussiate de)": "nitroprusside", "sodium (oxybate de)": "sodium oxybate",
     "sodium (picosulfate de)": "sodium picosulfate", "magnesium (trisilicate de)": "magnesium trisilicate",
