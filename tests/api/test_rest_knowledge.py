@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import httpx
+import pytest
+
+from huizhen.retrieval.background import worker
 
 PROTOCOL = """# Ward 3 anticoagulation protocol
 
@@ -89,7 +96,85 @@ def test_search_before_any_ingest_is_404_not_a_server_error(http: httpx.Client, 
                    "ingest documents first"}}
 
 
-def test_fuzz_findings_are_4xx(http: httpx.Client, api_keys) -> None:
+@pytest.fixture()
+def embedding_held(http: httpx.Client) -> Iterator[Any]:
+    """The background worker's model, held: the worker blocks at its first batch until
+    the test lets go (it depends on ``http`` so it lets go before the app is closed)."""
+    model = worker()._model()
+    model._lock.acquire()
+    try:
+        yield model
+    finally:
+        model._lock.release()
+    assert worker().wait_idle(120)
+
+
+def test_ingested_documents_are_embedded_in_the_background(http: httpx.Client, api_keys,
+                                                          embedding_held, config) -> None:
+    from huizhen.retrieval import open_kb
+
+    a = {"X-API-Key": api_keys["hospital-a"]}
+    response = http.post("/v1/knowledge/documents", headers=a,
+                         json={"filename": "ward3-anticoagulation.md", "text": PROTOCOL})
+    assert response.status_code == 201, response.text
+    kb = open_kb(config.kb_path("hospital-a"))
+    # the answer came while the worker is still at its first batch: searchable lexically,
+    # hybrid is lexical until every chunk the tenant sees has a vector, dense has none yet
+    assert worker().status().current == kb.location and kb.count_missing_embeddings() == 1
+    params = {"q": "bridging enoxaparin warfarin"}
+    lexical = http.get("/v1/knowledge/search", headers=a, params={**params, "mode": "lexical"})
+    hybrid = http.get("/v1/knowledge/search", headers=a, params=params)
+    assert hybrid.json() == lexical.json()
+    assert [h["heading_path"] for h in hybrid.json()["hits"]] == [
+        ["Ward 3 anticoagulation protocol", "Bridging"]]
+    dense = http.get("/v1/knowledge/search", headers=a, params={**params, "mode": "dense"})
+    assert dense.status_code == 422
+
+    embedding_held._lock.release()  # the real model embeds the document now
+    try:
+        assert worker().wait_idle(120)
+    finally:
+        embedding_held._lock.acquire()
+    assert kb.count_missing_embeddings() == 0
+    assert worker().status().errors == []
+    found = http.get("/v1/knowledge/search", headers=a,
+                     params={"q": "stopping an anticoagulant before an operation", "mode": "dense",
+                             "top": 1}).json()
+    assert [(h["title"], h["scope"]) for h in found["hits"]] == [
+        ("Ward 3 anticoagulation protocol", "hospital-a")]
+
+
+def test_the_service_resumes_unfinished_embedding_when_it_starts(config, tmp_path: Path) -> None:
+    import asyncio
+
+    from huizhen.api import create_app
+    from huizhen.knowledge.corpus import ingest
+    from huizhen.retrieval import open_kb
+    from huizhen.retrieval.search import close_all
+
+    # an ingest whose embedding never ran (a service stopped before its worker got to it)
+    doc = tmp_path / "sepsis.md"
+    doc.write_text("# Sepsis bundle\n\n## First hour\n\nMeasure lactate; take blood cultures "
+                   "before antibiotics.\n", encoding="utf-8")
+    kb = open_kb(config.kb_path("hospital-b"))
+    assert ingest([doc], kb, "hospital-b").added == 1
+    assert kb.count_missing_embeddings() == 1
+    app = create_app(config)
+
+    async def serve() -> tuple[int, list[str]]:
+        # the app's lifespan, as a server runs it: startup hands the base to the worker
+        async with app.router.lifespan_context(app):
+            assert await asyncio.to_thread(worker().wait_idle, 120)
+            return kb.count_missing_embeddings(), worker().status().errors
+
+    try:
+        assert asyncio.run(serve()) == (0, [])
+    finally:
+        app.state.huizhen.audit.close()
+        close_all()
+
+
+def test_fuzz_findings_are_4xx(http: httpx.Client, api_keys, embedding_held) -> None:
     """Inputs schema-driven fuzzing found answered with 500 before."""
     a = {"X-API-Key": api_keys["hospital-a"]}
     unknown = http.post("/v1/rare/rank", headers=a, json={"present": ["HP:7650520"]})

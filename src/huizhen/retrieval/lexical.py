@@ -109,10 +109,11 @@ def build_index(store: KnowledgeStore, weights: tuple[float, float, float] = WEI
         sources=np.array([r[6] for r in rows], dtype=object))
 
 
-def _cache_file(store: KnowledgeStore) -> Path:
+def _cache_file(store: KnowledgeStore, generation: int | None = None) -> Path:
     key = hashlib.sha1(f"{Path(store.location).resolve()}|{store.get_meta('kb_id')}|{_FORMAT}|"
                        f"{WEIGHTS}|{B}".encode())
-    return cache_dir() / f"lexical-{key.hexdigest()[:16]}-{store.generation()}.npz"
+    gen = store.generation() if generation is None else generation
+    return cache_dir() / f"lexical-{key.hexdigest()[:16]}-{gen}.npz"
 
 
 def _save(index: LexicalIndex, path: Path) -> None:
@@ -162,6 +163,24 @@ def lexical_index(store: KnowledgeStore) -> LexicalIndex:
                 pass  # a read-only cache only costs a rebuild next time
         _cache[ident] = (gen, index)
         return index
+
+
+def carry_over(store: KnowledgeStore, old: int, new: int) -> None:
+    """The store went from generation ``old`` to ``new`` by storing embeddings only: the
+    lexical index of ``old`` is still exact, so it is relabelled instead of rebuilt
+    (a rebuild of the MedQuAD index takes seconds, and background embedding commits
+    a batch every few seconds). Callers make sure nothing else changed in between."""
+    ident = f"{store.location}|{store.get_meta('kb_id')}"
+    with _lock:
+        hit = _cache.get(ident)
+        if hit is not None and hit[0] == old:
+            _cache[ident] = (new, hit[1])
+        src = _cache_file(store, old)
+        try:
+            if src.exists():
+                src.replace(_cache_file(store, new))
+        except OSError:
+            pass  # another process moved it first, or a read-only cache: a rebuild later
 
 
 def mask(scopes: np.ndarray, languages: np.ndarray, sources: np.ndarray,

@@ -44,24 +44,26 @@ def default_kb_path() -> Path:
 
 
 def open_kb(path: Path | str | None = None, *, must_exist: bool = False) -> KnowledgeStore:
-    """The knowledge base at ``path`` (default: the user's), opened once per process."""
-    from huizhen.store.sqlite import SQLiteStore
+    """The knowledge base at ``path`` (default: the user's), opened once per process: a
+    file path or ``sqlite:///`` URL (SQLite) or a ``postgresql://`` URL (PostgreSQL)."""
+    from huizhen.store.factory import open_store, store_key
 
-    p = Path(path) if path is not None else default_kb_path()
-    key = str(p.resolve())
+    location = path if path is not None else default_kb_path()
+    key = store_key(location)
     with _open_lock:
         if key in _open:
             return _open[key]
-        if must_exist and not p.exists():
-            raise KnowledgeError("no knowledge base here; create it with `huizhen kb init` "
-                                 "or `huizhen kb ingest`", source=str(p))
-        store = SQLiteStore(p)
+        store = open_store(location, must_exist=must_exist)
         _open[key] = store
         return store
 
 
 def close_all() -> None:
-    """Close every knowledge base this process opened (tests, CLI exit)."""
+    """Close every knowledge base this process opened (tests, CLI exit), after the
+    background embedding worker has finished its batch and stopped."""
+    from huizhen.retrieval.background import stop_worker
+
+    stop_worker()
     with _open_lock:
         for store in _open.values():
             store.close()

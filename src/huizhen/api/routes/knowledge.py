@@ -4,16 +4,25 @@ Search sees public documents plus the caller's own tenant's, never another
 tenant's (the retrieval library enforces the scope; the tenant comes from the
 API key, never from the request).  Uploaded documents are kept under the data
 directory per tenant, so a re-upload of the same name replaces the document.
+
+An ingested document is searchable lexically when the response is sent; the
+process's background worker then embeds it (``retrieval.background``), and when
+the service starts it hands the worker every configured knowledge base that
+still has chunks without a vector, so an interrupted embedding resumes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, FastAPI, Query
+from starlette.concurrency import run_in_threadpool
 
 from huizhen.api.security import api_client
 from huizhen.api.state import Service, service
@@ -21,8 +30,48 @@ from huizhen.api.wire.rest import DocumentIn, IngestOut, RareRankIn
 from huizhen.auth import Principal
 from huizhen.errors import InputError, NotFoundError
 from huizhen.paths import data_dir
+from huizhen.tenants import ServiceConfig
 
-router = APIRouter(prefix="/v1", tags=["REST"])
+log = logging.getLogger("huizhen.api.knowledge")
+
+
+def knowledge_bases(config: ServiceConfig) -> list[Path | str]:
+    """The knowledge bases (files or database URLs) the configured tenants use that
+    exist now."""
+    from huizhen.retrieval import default_kb_path
+    from huizhen.store.factory import store_exists
+
+    locations = {config.kb_path(t) or default_kb_path() for t in config.tenants}
+    return [loc for loc in sorted(locations, key=str) if store_exists(loc)]
+
+
+def resume_embedding(config: ServiceConfig) -> list[Path | str]:
+    """Hand the background worker every configured knowledge base with unembedded
+    chunks (an ingest whose embedding was interrupted); the ones handed over."""
+    from huizhen.errors import KnowledgeError
+    from huizhen.retrieval import open_kb
+    from huizhen.retrieval.background import embed_in_background
+
+    handed: list[Path | str] = []
+    for path in knowledge_bases(config):
+        try:
+            if embed_in_background(open_kb(path)):
+                handed.append(path)
+        except KnowledgeError as err:  # a broken base must not keep the service from starting
+            log.warning("not embedding %s: %s", path, err)
+    return handed
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await run_in_threadpool(resume_embedding, app.state.huizhen.config)
+    yield
+    from huizhen.retrieval.background import stop_worker
+
+    await run_in_threadpool(stop_worker)
+
+
+router = APIRouter(prefix="/v1", tags=["REST"], lifespan=_lifespan)
 
 
 @router.get("/knowledge/search", summary="Passages from public and the tenant's own documents")
@@ -36,10 +85,13 @@ def knowledge_search(
 ) -> dict[str, Any]:
     from huizhen.retrieval import default_kb_path, search
 
+    from huizhen.store.factory import store_exists
+
     kb = svc.config.kb_path(principal.tenant) or default_kb_path()
-    if not kb.exists():
+    if not store_exists(kb):
         raise NotFoundError("this tenant has no knowledge base yet; ingest documents first",
-                            field="knowledge_base", value=kb.name)
+                            field="knowledge_base",
+                            value=kb.name if isinstance(kb, Path) else "database")
     if mode == "dense":
         from huizhen.retrieval.dense import has_vectors
         from huizhen.retrieval.search import open_kb
@@ -67,6 +119,7 @@ def ingest_document(body: DocumentIn, principal: Principal = Depends(api_client)
                     svc: Service = Depends(service)) -> IngestOut:
     from huizhen.knowledge.corpus import ingest
     from huizhen.retrieval import open_kb
+    from huizhen.retrieval.background import embed_in_background
 
     if body.text is not None:
         if body.filename.lower().endswith((".pdf", ".docx")):
@@ -84,7 +137,8 @@ def ingest_document(body: DocumentIn, principal: Principal = Depends(api_client)
     except (OSError, UnicodeError) as err:
         raise InputError(f"cannot store a file by this name ({type(err).__name__})",
                          field="filename", value=body.filename) from None
-    report = ingest([target], open_kb(svc.config.kb_path(principal.tenant)), principal.tenant)
+    store = open_kb(svc.config.kb_path(principal.tenant))
+    report = ingest([target], store, principal.tenant)
     if report.failed:
         # Nothing half-stored: put back the previous upload (or none).
         if previous is None:
@@ -93,6 +147,8 @@ def ingest_document(body: DocumentIn, principal: Principal = Depends(api_client)
             target.write_bytes(previous)
         raise InputError(report.failed[0][1].replace(str(target), body.filename),
                          field="filename", value=body.filename)
+    if report.added or report.updated:
+        embed_in_background(store)
     svc.record(principal, "knowledge-ingest", {"filename": body.filename, "size": len(data)},
                shown=[{"filename": body.filename, "chunks": report.chunks}])
     return IngestOut(filename=body.filename, added=report.added, updated=report.updated,
