@@ -55,6 +55,7 @@ RANK = {"contraindicated": 4, "major": 3, "moderate": 2, "minor": 1}
 ANSM_SUBGROUPS = {
     "chez le patient insuffisant rénal ou hépatique sévère": "severe renal or hepatic impairment",
 }
+CONDITION = re.compile(r"en cas d|\bchez\b|\bsauf\b|\bsi\b|lorsqu|dans l|\bhors\b", re.IGNORECASE)
 ONE_LESS = {"contraindicated": "major", "major": "moderate", "moderate": "minor", "minor": "minor"}
 
 #: French mechanism keywords -> effect written in English (a fact, our words).
@@ -281,8 +282,43 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
             out.extend((i, "ingredient") for i in ids)
         return out
 
+    def resolve(name: str) -> tuple[str, ...]:
+        ids = substance_ids.get(strip_accents(name.lower()), ())
+        for cand in ([] if ids else fr_variants(name)):
+            ids = vocab.lookup_ids(cand)
+            if ids:
+                break
+        return ids
+
+    def named_members(info: str, sides: tuple[list, list]) -> list[tuple[list[str], int, str]]:
+        """Members a stricter grade of a class entry names ("- avec la nimodipine", "- pour
+        carbamazépine, phénobarbital"): (their ids, the side whose class holds them, the names).
+        A bullet with a condition ("en cas de", "chez") or a name that is not a member of the
+        class is left to the class grade."""
+        out = []
+        text = re.sub(r"^\W*avec\s*:\s*-\s*", "avec ", info.replace("\n", " "), flags=re.IGNORECASE)
+        for bullet in re.split(r"(?:^|\s)-\s", text):
+            b = bullet.strip(" :.;")
+            m = re.match(r"(?:avec|pour)\s+(.+)", b, re.IGNORECASE)
+            if not m or CONDITION.search(b):
+                continue
+            names = [re.sub(r"^(?:la|le|les|l'|l’)\s*", "", n.strip(), flags=re.IGNORECASE).strip()
+                     for n in re.split(r",|\bet\b", re.split(r"[.;:]", m.group(1))[0])]
+            names = [n for n in names if n]
+            ids = [resolve(n) for n in names]
+            for sidx, items in enumerate(sides):
+                members = set().union(*(class_members.get(c, set()) for c, k in items if k == "class"))
+                if names and members and all(i and set(i) <= members for i in ids):
+                    out.append(([x for i in ids for x in i], sidx, ", ".join(names)))
+                    break
+            else:
+                member_skipped.append(f"{b[:80]}")
+        return out
+
     ci_pairs: dict[frozenset, str] = {}
     skipped = []
+    member_rules: list[str] = []
+    member_skipped: list[str] = []
     for t in th:
         levels = [ANSM_LEVELS[lv["level"]] for lv in t["severity_levels"] if lv["level"] in ANSM_LEVELS]
         if not levels:
@@ -290,8 +326,8 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
         a_side, b_side = side(t["main_drug"]), side(t["plus_drug"])
         # Several grades in one entry are conditions (a dose, a named member of a class).
         # Between two substances the conditions concern those very drugs: keep the strictest.
-        # When a class is involved, the stricter grades single out particular members, which
-        # the thesaurus also lists in their own entries: the general grade is the mildest.
+        # When a class is involved, the stricter grades single out particular members: the
+        # class grade is the mildest, and the members named are given their grade below.
         # When the grades depend on a dose (aspirin, methotrexate), the contraindication is for
         # high doses huizhen cannot see: the next grade down is used.
         is_class = any(k == "class" for _, k in a_side + b_side)
@@ -326,6 +362,29 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
                              "source_ref": f"{t['main_drug']} + {t['plus_drug']}"})
                 if level == "contraindicated" and ak == bk == "ingredient":
                     ci_pairs[frozenset((a, b))] = t["main_drug"] + " + " + t["plus_drug"]
+        if not (is_class and not by_dose and len(set(levels)) > 1):
+            continue
+        # The class grade is the mildest; a stricter grade the entry gives to named members is
+        # written for those members (the thesaurus names them there, often with no entry of
+        # their own: carbamazépine + voriconazole is a contre-indication inside the class entry).
+        for lv in t["severity_levels"]:
+            grade = ANSM_LEVELS.get(lv["level"])
+            if grade is None or RANK[grade] <= RANK[level]:
+                continue
+            for ids, sidx, names in named_members(lv["info"], (a_side, b_side)):
+                other = b_side if sidx == 0 else a_side
+                ref = f"{t['main_drug']} + {t['plus_drug']} ({lv['level']}: {names})"
+                member_rules.append(ref)
+                for m in ids:
+                    for o, ok in other:
+                        rows.append({"a": m, "a_kind": "ingredient", "b": o, "b_kind": ok, "level": grade,
+                                     "effect": effect, "management": ANSM_MANAGEMENT[grade]
+                                     + " (The source grades this substance within a class entry.)",
+                                     "source": ANSM_SOURCE, "source_ref": ref})
+                        if grade == "contraindicated" and ok == "ingredient":
+                            ci_pairs[frozenset((m, o))] = ref
+    report["ansm_member_grades"] = member_rules
+    report["ansm_member_grades_left_to_class"] = member_skipped
     report["ansm_substances_unresolved"] = unresolved
     report["ansm_entries_skipped"] = skipped
     return ci_pairs

@@ -157,3 +157,20 @@ def test_live_vaccines_of_the_ansm_index_are_in_its_class() -> None:
     # Salts whose DrugBank parent is a bare cation are left out: rules keyed on "sodium" would
     # reach every sodium salt.  The thesaurus's lithium + sodium chloride entry is not shipped.
     assert check(Patient(), ["lithium", "sodium chloride"]).alerts == []
+
+
+def test_member_named_in_a_stricter_grade_of_a_class_entry_gets_that_grade() -> None:
+    # ANSM "inducteurs enzymatiques anticonvulsivants + voriconazole": contre-indication for
+    # carbamazepine, phenobarbital, primidone; association déconseillée for the others (phenytoin).
+    report = check(Patient(), ["carbamazepine", "voriconazole"])
+    assert summary(report) == [("interaction", "contraindicated", True, ["carbamazepine", "voriconazole"])]
+    assert report.alerts[0].source_ref == ("ANTICONVULSIVANTS INDUCTEURS ENZYMATIQUES + VORICONAZOLE "
+                                           "(CONTRE-INDICATION: carbamazépine, phénobarbital, primidone)")
+    report = check(Patient(), ["phenytoin", "voriconazole"])
+    assert summary(report) == [("interaction", "major", True, ["phenytoin", "voriconazole"])]
+    assert report.alerts[0].source_ref == "ANTICONVULSIVANTS INDUCTEURS ENZYMATIQUES + VORICONAZOLE"
+    # A bullet with a condition stays at the class grade: fesoterodine is contraindicated with
+    # strong CYP3A4 inhibitors only in renal or hepatic impairment; darifenacin always.
+    assert [a.severity for a in check(Patient(), ["darifenacin", "clarithromycin"]).alerts] == [
+        "contraindicated"]
+    assert [a.severity for a in check(Patient(), ["fesoterodine", "clarithromycin"]).alerts] == ["major"]
