@@ -225,3 +225,36 @@ def test_chinese_synonym_endings_and_degree_words() -> None:
         ("HP:0033466", True, "confirmed", "text", "握力下降"),
         ("HP:0002240", False, "confirmed", "text", "肝脏增大"),
     ]
+
+
+def test_informants_without_scope_sentence_breaks_and_posture_bp() -> None:
+    """A relative who brings the patient is not a relative with the finding; "without"
+    negates its own phrase; no term spans a full stop; one-word terms are not stemmed
+    ("sleeps" is not "sleepy"); a reading named by posture after a BP is read."""
+    text = ("Brought in by her daughter: more confused than usual. Mother has diabetes. "
+            "Red eyes without discharge, cracked lips. Sleeps on three pillows. "
+            "Pulse irregular. Periods regular. BP 92/58 lying, 78/50 standing.")
+    p = derive(read_text(text))
+    assert _findings(p) == [
+        ("HP:0001289", True, "confirmed", "text", "confused"),
+        ("HP:0000819", True, "family", "text", "diabetes"),
+        ("HP:0025337", True, "confirmed", "text", "Red eyes"),
+        ("HP:0040181", True, "confirmed", "text", "cracked lips"),
+        ("HP:0012764", True, "confirmed", "text", "three pillows"),
+        ("HP:0011675", True, "confirmed", "text", "Pulse irregular"),
+        ("HP:0002615", True, "confirmed", "derived", "78/50 standing"),
+    ]
+    assert [m.value for m in p.measurements] == [92.0, 58.0, 78.0, 50.0]
+
+
+def test_chinese_informant_and_shared_symptom() -> None:
+    p = read_text("女儿代诉：较平时糊涂。颜面及双手浮肿，双肩及双髋疼痛，口唇及舌肿胀。")
+    assert _findings(p) == [
+        ("HP:0001289", True, "confirmed", "text", "糊涂"),
+        ("HP:0000282", True, "confirmed", "text", "颜面"),
+        ("HP:0010742", True, "confirmed", "text", "手浮肿"),
+        ("HP:0030834", True, "confirmed", "text", "双肩"),
+        ("HP:0030838", True, "confirmed", "text", "髋疼痛"),
+        ("HP:0031244", True, "confirmed", "text", "口唇"),
+        ("HP:0040315", True, "confirmed", "text", "舌肿胀"),
+    ]

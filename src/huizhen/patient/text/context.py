@@ -154,6 +154,20 @@ _RULES.append(("en", NEGATED, "post", re.compile(
 _RULES.append(("zh", NEGATED, "post", re.compile(
     r"[：:]\s*(?:无|否|阴性|没有|未见)(?=\s*(?:[，,。；;\n]|$))")))
 
+# A relative who tells the history or brings the patient is an informant, not a relative
+# with the finding: "brought in by her daughter: confused", 女儿代诉：糊涂.
+_REL_EN = (r"(?:mother|father|daughter|son|wife|husband|partner|sister|brother|parents?|family|"
+           r"carer|caregiver|grandmother|grandfather|mum|mom|dad|relatives?)")
+_RULES.append(("en", "pseudo", "pseudo", re.compile(
+    rf"(?<![\w/])(?:brought(?:\s+in)?\s+by|accompanied\s+by|per|according\s+to|"
+    rf"history\s+(?:from|given\s+by)|collateral\s+(?:history\s+)?from)\s+"
+    rf"(?:(?:his|her|the|their)\s+)?{_REL_EN}(?![\w/])|"
+    rf"(?<![\w/])(?:(?:his|her|the)\s+)?{_REL_EN}\s+(?:reports?|says|said|states?|stated|"
+    rf"noticed|notes|thinks|is\s+worried|was\s+worried|found)(?![\w/])", re.IGNORECASE)))
+_RULES.append(("zh", "pseudo", "pseudo", re.compile(
+    r"(?:女儿|儿子|母亲|父亲|家属|家长|妻子|丈夫|父母|其女|其子|其母|其父|子女|老伴)"
+    r"(?:代诉|代述|诉|述|发现|陪同|陪诊|送来|送入|送至|叙述)")))
+
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence: split at 。！？；;\\n and a full stop before a space."""
@@ -200,6 +214,10 @@ def classify(text: str, start: int, end: int, cues: list[Cue]) -> set[str]:
     found: set[str] = set()
     for c in cues:
         if c.direction not in ("pre", "post") or not (s0 <= c.start < s1):
+            continue
+        # "red eyes without discharge, cracked lips": "without" negates its own phrase
+        if c.direction == "pre" and c.lang == "en" and c.category == NEGATED and \
+                text[c.start:c.end].lower() == "without" and "," in text[c.end:start]:
             continue
         if c.direction == "pre" and c.end <= start:
             if not _blocked(c.category, c.end, start, cues, c.lang):

@@ -84,12 +84,13 @@ def _stem(w: str) -> str:
     return w
 
 
-def normalise_token(word: str) -> str:
+def normalise_token(word: str, *, stem: bool = True) -> str:
     """Lower case, American spelling, singular, light stem: the form both index and
-    text use."""
+    text use.  One-word terms are indexed and looked up without the stem (``stem=False``):
+    alone, "tears" is not "tearing" and "sleeps" is not "sleepy"."""
     w = word.lower().strip("'")
     if w in _DERIVED:
-        return _stem(_DERIVED[w])
+        return _stem(_DERIVED[w]) if stem else _DERIVED[w]
     for brit, us in _BRIT:
         if brit in w:
             w = w.replace(brit, us)
@@ -99,7 +100,12 @@ def normalise_token(word: str) -> str:
         w = w[:-2]
     elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is", "ys")):
         w = w[:-1]
-    return _stem(w)
+    return _stem(w) if stem else w
+
+
+def single_key(word: str) -> tuple[str]:
+    """The key of a one-word term: normalised, not stemmed."""
+    return (normalise_token(word, stem=False),)
 
 
 def tokens(text: str) -> list[tuple[str, int, int]]:
@@ -146,9 +152,12 @@ def _add_en(lex: Lexicon, label: str, hpo_id: str, *, curated: bool,
             negated: bool = False) -> None:
     if not curated and _is_abbreviation(label):
         return  # "ASD", "MI": ambiguous out of context (curated ones are in the supplement)
-    key = tuple(t for t, _, _ in tokens(label))
+    toks = tokens(label)
+    key = tuple(t for t, _, _ in toks)
     if not key:
         return
+    if len(key) == 1:
+        key = single_key(label[toks[0][1]:toks[0][2]])
     if not curated and len(key) == 1 and len(label.strip()) <= 3:
         return
     lex.en.setdefault(key, hpo_id)

@@ -15,7 +15,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from huizhen.patient.text.lexicon import BAG_SKIP, Lexicon, bag, build_lexicon, tokens
+from huizhen.patient.text.lexicon import (
+    BAG_SKIP,
+    Lexicon,
+    bag,
+    build_lexicon,
+    single_key,
+    tokens,
+)
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -52,6 +59,15 @@ def simplified(text: str) -> str:
     return "".join(str(_t2s().convert(ch)) if _CJK.match(ch) else ch for ch in text)
 
 
+def _one(text: str, tok: tuple[str, int, int]) -> tuple[str]:
+    return single_key(text[tok[1]:tok[2]])
+
+
+def _breaks(text: str, window: list[tuple[str, int, int]]) -> bool:
+    """A sentence or clause break between two words of ``window``."""
+    return any(re.search(r"[.;:!?]", text[a[2]:b[1]]) for a, b in itertools.pairwise(window))
+
+
 def _match_en(text: str, lex: Lexicon) -> list[Mention]:
     toks = tokens(text)
     out: list[Mention] = []
@@ -60,7 +76,9 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
     while i < len(toks):
         hit = None
         for n in range(min(lex.en_max, len(toks) - i), 0, -1):
-            key = tuple(t for t, _, _ in toks[i:i + n])
+            if n > 1 and _breaks(text, toks[i:i + n]):
+                continue  # "pulse irregular. Periods ..." is not "irregular periods"
+            key = tuple(t for t, _, _ in toks[i:i + n]) if n > 1 else _one(text, toks[i])
             hpo_id = lex.en.get(key)
             if hpo_id is not None:
                 hit = (hpo_id, n)
@@ -84,7 +102,7 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
             continue
         start, end = toks[i][1], toks[i + hit[1] - 1][2]
         key = tuple(t for t, _, _ in toks[i:i + hit[1]] if t not in SKIPPABLE) if skip \
-            else tuple(t for t, _, _ in toks[i:i + hit[1]])
+            else tuple(t for t, _, _ in toks[i:i + hit[1]]) if hit[1] > 1 else _one(text, toks[i])
         out.append(Mention(hit[0], start, end, text[start:end], key in lex.negated_en))
         spans.append((i, hit[1]))
         i += hit[1]
@@ -97,7 +115,8 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
 #: any match without skipping ("left ventricular hypertrophy" keeps its "left").
 SKIPPABLE = frozenset({"left", "right", "bilateral", "both", "side", "sid", "left-sid", "right-sid",
                        "severe", "mild", "slight", "marked", "significant", "sever", "very",
-                       "intermittent", "occasional", "constant", "persistent", "new", "sudden"})
+                       "intermittent", "occasional", "constant", "persistent", "new", "sudden",
+                       "little", "some"})
 
 
 _PLACE = frozenset({"on", "in", "over", "at", "around", "across", "along", "behind", "under"})
@@ -170,6 +189,16 @@ def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[
             hpo_id = lex.en.get(key)
             if hpo_id is not None:
                 add(hpo_id, i - 2, key)
+    for i, n in spans:
+        # the last word exchanged: "swelling of the face and hands" -> hand swelling
+        k = i + n + 1
+        if n >= 2 and k < len(toks) and toks[k - 1][0] in ("and", "or") and k not in covered \
+                and gap_ok(i + n - 1, k) and toks[k][0] not in BAG_SKIP:
+            words = tuple(t for t, _, _ in toks[i:i + n] if t not in SKIPPABLE)
+            key = (*words[:-1], toks[k][0])
+            hpo_id = lookup(key)
+            if hpo_id is not None:
+                add(hpo_id, k, key)
     for a, (word, _, _) in enumerate(toks):
         if word not in ("and", "or") or a < 1 or a + 1 >= len(toks) or not gap_ok(a - 1, a + 1):
             continue
@@ -181,7 +210,7 @@ def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[
                 and toks[a - 2][0] not in BAG_SKIP | SKIPPABLE and toks[c][0] not in BAG_SKIP:
             key = (toks[a - 2][0], toks[c][0])
             hpo_id = lookup(key)
-            if hpo_id is not None and hpo_id != lex.en.get((toks[c][0],)):
+            if hpo_id is not None and hpo_id != lex.en.get(_one(text, toks[c])):
                 add(hpo_id, c, key)
         # the head before: "pain and swelling of the left knee" -> knee pain (at "pain")
         c = a - 1
@@ -195,9 +224,43 @@ def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[
             for m in range(len(rest), 0, -1):
                 key = (toks[c][0], *rest[:m])
                 hpo_id = lookup(key)
-                if hpo_id is not None and hpo_id != lex.en.get((toks[c][0],)):
+                if hpo_id is not None and hpo_id != lex.en.get(_one(text, toks[c])):
                     add(hpo_id, c, key)
                     break
+    return out
+
+
+_ZH_AND = "及和与、"
+_ZH_SIDE = "双左右两单"
+
+
+def _zh_coordinated(s: str, text: str, found: list[Mention], lex: Lexicon) -> list[Mention]:
+    """颜面及双手浮肿, 双肩及双髋疼痛, 口唇及舌肿胀: a body part joined by 及/和/与/、 to a
+    matched part + symptom term shares its symptom."""
+    out = []
+    for m in found:
+        i = m.start
+        while i > 0 and s[i - 1] in _ZH_SIDE:
+            i -= 1
+        if i < 2 or s[i - 1] not in _ZH_AND:
+            continue
+        for k in range(m.start + 1, m.end):  # the symptom half of the matched term
+            symptom = s[k:m.end]
+            hit = None
+            for n in range(min(4, i - 1), 0, -1):
+                part = s[i - 1 - n:i - 1]
+                if not all(_CJK.match(ch) for ch in part):
+                    continue
+                for p in (part, part.lstrip(_ZH_SIDE)):
+                    hpo_id = lex.zh.get(p + symptom) if len(p) >= 1 else None
+                    if hpo_id is not None:
+                        hit = (hpo_id, i - 1 - n, i - 1)
+                        break
+                if hit:
+                    break
+            if hit:
+                out.append(Mention(hit[0], hit[1], hit[2], text[hit[1]:hit[2]]))
+                break
     return out
 
 
@@ -266,7 +329,8 @@ def find_mentions(text: str, lexicon: Lexicon | None = None) -> list[Mention]:
     lex = lexicon or build_lexicon()
     found = _match_en(text, lex)
     if _CJK.search(text):
-        found += _match_zh(text, lex) + _match_zh_skipping(text, lex)
+        zh = _match_zh(text, lex) + _match_zh_skipping(text, lex)
+        found += zh + _zh_coordinated(simplified(text), text, zh, lex)
     found.sort(key=lambda m: (m.start, -(m.end - m.start), not m.replaces))
     out: list[Mention] = []
     for m in found:

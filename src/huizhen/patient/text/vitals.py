@@ -67,6 +67,12 @@ _COMPILED = [(key, re.compile(rf"{name}{_SEP}{_NUM}\s*(?P<unit>{unit})?", re.IGN
              for key, name, unit, pick in _SIMPLE]
 _BP = re.compile(rf"(?:\bBP|\bB/P|\bblood\s+pressure|血压){_SEP}(\d{{2,3}})\s*/\s*(\d{{2,3}})"
                  r"\s*(?P<unit>mm\s*Hg|mmHg|毫米汞柱|kPa)?", re.IGNORECASE)
+# a second reading named by posture after a BP: "BP 92/58 lying, 78/50 standing",
+# "卧位血压 92/58mmHg，立位 78/50mmHg"
+_POSTURE = r"(?:lying|supine|sitting|standing|on standing|erect|卧位|平卧位?|坐位|立位|站立位?)"
+_BP_MORE = re.compile(rf"{_POSTURE}\s*[:：]?\s*(?P<s1>\d{{2,3}})\s*/\s*(?P<d1>\d{{2,3}})\s*(?:mm\s*Hg)?|"
+                      rf"(?P<s2>\d{{2,3}})\s*/\s*(?P<d2>\d{{2,3}})\s*(?:mm\s*Hg)?\s*{_POSTURE}",
+                      re.IGNORECASE)
 # "pulse irregularly irregular at 132", "heart rate of 48": a few words between
 _HR_WORDS = re.compile(r"(?:\bpulse|\bheart\s+rate|\bHR)\b[^.;,\d\n]{0,30}?\b(?:at|of)\s+"
                        r"(\d{2,3})(?:\s*(?P<unit>bpm|/\s*min|beats?\s*(?:/|per)\s*min(?:ute)?))?",
@@ -120,6 +126,15 @@ def find_vitals(text: str) -> tuple[list[Measurement], list[Unparsed]]:
         unit = "kPa" if m.group("unit") and m.group("unit").lower() == "kpa" else "mm[Hg]"
         add("systolic_bp", float(m.group(1)), unit, m.start(), m.end(), False)
         add("diastolic_bp", float(m.group(2)), unit, m.start(), m.end(), False)
+        taken.append((m.start(), m.end()))
+    first_bp = min((a for a, _ in taken), default=None)
+    for m in _BP_MORE.finditer(text):
+        if first_bp is None or m.start() < first_bp or \
+                any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        sys_, dia = (m["s1"], m["d1"]) if m["s1"] else (m["s2"], m["d2"])
+        add("systolic_bp", float(sys_), "mm[Hg]", m.start(), m.end(), False)
+        add("diastolic_bp", float(dia), "mm[Hg]", m.start(), m.end(), False)
         taken.append((m.start(), m.end()))
     for key, rx, pick in _COMPILED:
         for m in rx.finditer(text):
