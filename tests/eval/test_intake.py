@@ -20,9 +20,10 @@ def test_annotated_notes_layout() -> None:
     assert len(read_notes(NOTES / "heldout2.jsonl")) == 20
     assert len(read_notes(NOTES / "heldout3.jsonl")) == 20
     assert len(read_notes(NOTES / "heldout4.jsonl")) == 20
-    fifth = read_notes(NOTES / "heldout5.jsonl")
-    assert len(fifth) == 44
-    assert sum(n.lang == "zh" for n in fifth) == sum(n.lang == "en" for n in fifth) == 22
+    for name in ("heldout5.jsonl", "heldout6.jsonl"):
+        later = read_notes(NOTES / name)
+        assert len(later) == 44
+        assert sum(n.lang == "zh" for n in later) == sum(n.lang == "en" for n in later) == 22
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
