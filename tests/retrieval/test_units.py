@@ -61,7 +61,7 @@ def test_dense_index_scores_each_distinct_vector_once() -> None:
 
 
 def test_bridge_finds_the_longest_chinese_names_in_the_licensed_lexicons() -> None:
-    from huizhen.retrieval.bridge import bridge_terms, english_names
+    from huizhen.retrieval.bridge import alignment, bridge_terms, english_names
 
     # HPO official labels, longest match first (2型糖尿病 inside the longer text)
     assert english_names("2型糖尿病伴肾功能不全怎么办") == [
@@ -73,6 +73,14 @@ def test_bridge_finds_the_longest_chinese_names_in_the_licensed_lexicons() -> No
     assert english_names("自发性食管破裂") == [("自发性食管破裂", ("Boerhaave",))]
     assert bridge_terms("二甲双胍 肾功能不全") == ["metformin", "renal", "insuffici"]
     assert bridge_terms("What are the symptoms of gout?") == []
+    # words outside whole names go through the alignment learned from the label pairs;
+    # a stem common to many labels ("concentration", for 肉碱) is not linked
+    assert (alignment()["先天性"], alignment()["胰腺"], alignment().get("肉碱")) == (
+        ("congenit",), ("pancreat",), None)
+    assert bridge_terms("哪些人容易患胰腺癌？") == ["pancreat", "adenocarcinoma"]
+    assert bridge_terms("先天性肉碱缺乏") == ["congenit"]
+    # section-type words are left to the headings' Chinese wording
+    assert bridge_terms("症状") == []
     assert bridge_terms("某某病") == []
 
 

@@ -13,11 +13,14 @@ translations that ship with huizhen and appends the English names' index terms:
 * the Chinese approved generic drug names (``data/drugs/zh_names.csv``, ChP 2020 /
   NEML 2018) with their English ingredient names.
 
-Matching is greedy longest-first over the Simplified query text, so 先天性白内障
-(congenital cataract) wins over 白内障 inside it, and a name the lexicon lacks as a
-whole still bridges through its parts (特发性震颤 → tremor). Section-type wording
-(症状, 治疗, 遗传 ...) needs no bridge: English headings are indexed with their Chinese
-wording (``indexing.SECTION_TERMS``).
+Matching is greedy longest-first over the Simplified query text, so 2型糖尿病
+(type II diabetes mellitus) wins over 糖尿病 inside it, and a name the lexicon lacks
+as a whole still bridges through its parts (特发性震颤 → tremor). The Chinese words
+left over are looked up in a word alignment learned from the same label pairs
+(先天性 → congenit, 胰腺 → pancreat, 囊肿 → cyst: a stem that most labels with the
+word share, and that is not common to many other labels), so 胰腺癌 still reaches
+"pancreatic". Section-type wording (症状, 治疗, 遗传 ...) needs no bridge: English
+headings are indexed with their Chinese wording (``indexing.SECTION_TERMS``).
 """
 
 from __future__ import annotations
@@ -113,6 +116,69 @@ def lexicon() -> dict[str, tuple[str, ...]]:
         return _lexicon
 
 
+#: Word alignment learned from the lexicon: a Chinese word is linked to an English stem
+#: seen in at least ``ALIGN_SHARE`` of the labels with that word, and in at least
+#: ``ALIGN_BACK`` of the labels with that stem (so generic stems such as "abnormal" or
+#: "concentration" are not linked), in at least ``ALIGN_MIN`` labels.
+ALIGN_SHARE = 0.35
+ALIGN_BACK = 0.3
+ALIGN_MIN = 3
+ALIGN_MAX = 2
+_FORMAT = "bridge-align-v1"
+_align: dict[str, tuple[str, ...]] | None = None
+
+
+def _learn_alignment(lex: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    from collections import Counter
+
+    cz: Counter[str] = Counter()
+    ce: Counter[str] = Counter()
+    cze: Counter[tuple[str, str]] = Counter()
+    for zh, names in lex.items():
+        zt = {t for t in tokens(zh) if has_cjk(t) and len(t) >= 2}
+        et = {t for name in names for t in tokens(name)}
+        cz.update(zt)
+        ce.update(et)
+        cze.update((z, e) for z in zt for e in et)
+    links: dict[str, list[tuple[float, str]]] = {}
+    for (z, e), c in cze.items():
+        if cz[z] >= ALIGN_MIN and c / cz[z] >= ALIGN_SHARE and c / ce[e] >= ALIGN_BACK:
+            links.setdefault(z, []).append((c / cz[z], e))
+    return {z: tuple(e for _, e in sorted(v, key=lambda x: (-x[0], x[1]))[:ALIGN_MAX])
+            for z, v in links.items()}
+
+
+def alignment() -> dict[str, tuple[str, ...]]:
+    """Chinese word → English stems, learned once from the lexicon and cached on disk
+    (learning segments every label: seconds)."""
+    global _align
+    if _align is not None:
+        return _align
+    import hashlib
+    import json as _json
+
+    from huizhen.paths import cache_dir
+
+    h = hashlib.sha1(_FORMAT.encode())
+    for p in (HPO_ZH, DDXPLUS_ZH, DRUGS_ZH):
+        st = p.stat()
+        h.update(f"{p.name}:{st.st_size}:{int(st.st_mtime)}|{ALIGN_SHARE}|{ALIGN_BACK}|"
+                 f"{ALIGN_MIN}|{ALIGN_MAX}".encode())
+    path = cache_dir() / f"bridge-{h.hexdigest()[:16]}.json"
+    try:
+        table = {k: tuple(v) for k, v in _json.loads(path.read_text(encoding="utf-8")).items()}
+    except (OSError, ValueError, AttributeError):
+        table = _learn_alignment(lexicon())
+        try:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(_json.dumps(table, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass
+    _align = table
+    return table
+
+
 def english_names(query: str) -> list[tuple[str, tuple[str, ...]]]:
     """(Chinese name, its English names) found in ``query``, longest match first at each
     position, left to right; matches never overlap."""
@@ -136,9 +202,27 @@ def english_names(query: str) -> list[tuple[str, tuple[str, ...]]]:
 
 def bridge_terms(query: str) -> list[str]:
     """English index terms for the Chinese medical names in ``query`` (none for a query
-    without Chinese): what lexical search adds to the query's own terms."""
-    found = english_names(query)
-    if not found:
+    without Chinese): what lexical search adds to the query's own terms. Names found
+    whole give their English names' terms; the rest of the Chinese text gives the
+    stems its words are aligned with (胰腺癌 → pancreat)."""
+    text = to_simplified(query)
+    if not has_cjk(text):
         return []
+    found = english_names(text)
     words = " ".join(name for _, names in found for name in names)
-    return list(dict.fromkeys(tokens(words)))
+    out = tokens(words)
+    rest = text
+    for zh, _ in found:
+        rest = rest.replace(zh, " ")
+    table = alignment()
+    typed = _section_words()
+    for t in tokens(rest):
+        if t not in typed:  # 症状, 治疗 ... already match English headings (SECTION_TERMS)
+            out.extend(table.get(t, ()))
+    return list(dict.fromkeys(out))
+
+
+def _section_words() -> frozenset[str]:
+    from huizhen.retrieval.indexing import SECTION_TERMS
+
+    return frozenset(tokens(" ".join(SECTION_TERMS.values()), segment=False))
