@@ -147,3 +147,35 @@ def test_a_database_failure_is_one_clear_line(pg_url: str) -> None:
         assert store.list_documents() == []  # nothing of the failed write was kept
     finally:
         store.close()
+
+
+def test_a_user_who_may_not_create_the_schema_is_told_so(pg_url: str) -> None:
+    import uuid
+
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    role, dbname = f"huizhen_reader_{uuid.uuid4().hex[:8]}", conninfo_to_dict(pg_url)["dbname"]
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"REVOKE CREATE ON DATABASE {dbname} FROM PUBLIC")
+    params = {**conninfo_to_dict(pg_url), "user": role}
+    params.pop("password", None)
+    reader = "postgresql://?" + "&".join(
+        f"{k}={v}" for k, v in conninfo_to_dict(make_conninfo(**params)).items())
+    try:
+        with pytest.raises(KnowledgeError) as err:
+            open_store(reader)
+        assert str(err.value) == (
+            f"{reader}: the pgvector extension is missing and this user may not create it; ask "
+            "the database administrator to run CREATE EXTENSION vector (permission denied to "
+            'create extension "vector")')
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("CREATE EXTENSION vector")
+        with pytest.raises(KnowledgeError) as err:
+            open_store(reader)
+        assert str(err.value) == (f"{reader}: cannot open the knowledge base: permission denied "
+                                  f"for database {dbname}")
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f"DROP ROLE {role}")

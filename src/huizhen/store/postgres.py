@@ -223,6 +223,8 @@ class PostgresStore:
         self.url = url
         self.location = redact(url)
         self._lock = threading.RLock()
+        import psycopg
+
         self._connect()
         try:
             if not self._schema_exists():
@@ -235,6 +237,11 @@ class PostgresStore:
             if schema != SCHEMA_VERSION:
                 raise KnowledgeError(f"knowledge base schema {schema}, this huizhen reads "
                                      f"{SCHEMA_VERSION}", source=self.location)
+        except psycopg.Error as err:  # e.g. a user who may not create the schema
+            self._db.close()
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise KnowledgeError(f"cannot open the knowledge base: {first}",
+                                 source=self.location) from None
         except BaseException:
             self._db.close()
             raise
@@ -249,7 +256,11 @@ class PostgresStore:
             lines = str(err).strip().splitlines() or [type(err).__name__]
             raise KnowledgeError(f"cannot connect to PostgreSQL: {lines[0]}",
                                  source=self.location) from None
-        self._search_path()
+        try:
+            self._search_path()
+        except BaseException:
+            self._db.close()
+            raise
 
     def _search_path(self) -> None:
         """Our schema first, then the one pgvector's types live in."""
