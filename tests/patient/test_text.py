@@ -164,7 +164,7 @@ def test_chinese_body_part_symptom_phrases() -> None:
     assert [(f.code.code if f.code else "", f.present, f.source.text if f.source else "")
             for f in p.findings] == [
         ("HP:0030839", True, "膝关节疼痛"), ("HP:0010741", True, "双下肢浮肿"),
-        ("HP:0003401", True, "手指发麻"), ("HP:0007340", True, "双下肢无力"),
+        ("HP:0033660", True, "手指发麻"), ("HP:0007340", True, "双下肢无力"),
         ("HP:0002027", True, "右上腹胀痛"), ("HP:0002315", False, "头痛")]
 
 
@@ -257,4 +257,19 @@ def test_chinese_informant_and_shared_symptom() -> None:
         ("HP:0030838", True, "confirmed", "text", "髋疼痛"),
         ("HP:0031244", True, "confirmed", "text", "口唇"),
         ("HP:0040315", True, "confirmed", "text", "舌肿胀"),
+    ]
+
+
+def test_past_denial_descriptors_and_inline_bmi() -> None:
+    """A denial of the past does not exclude what is present now; a word describing the
+    next finding (痉挛性咳嗽, 压榨样疼痛) is not a finding; BMI written inline is read."""
+    p = derive(read_text("Crushing chest pain for 40 minutes. No previous chest pain. BMI 33."))
+    assert _findings(p) == [
+        ("HP:0100749", True, "confirmed", "text", "chest pain"),
+        ("HP:0001513", True, "confirmed", "derived", "BMI 33"),
+    ]
+    p = read_text("胸骨后压榨样疼痛40分钟，阵发性痉挛性咳嗽。既往无胸痛。")
+    assert _findings(p) == [
+        ("HP:0100749", True, "confirmed", "text", "胸骨后压榨样疼痛"),
+        ("HP:0012735", True, "confirmed", "text", "咳嗽"),
     ]

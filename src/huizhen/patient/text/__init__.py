@@ -213,10 +213,18 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
              if not any(d.start < m.end and m.start < d.end for m in mentions)]
     protected = [(m.start, m.end) for m in mentions] + vspans + [(d.start, d.end) for d in drugs]
     cues = find_cues(stext, protected)
+    contexts = []
     for m in mentions:
         ctx = classify(stext, m.start, m.end, cues)
         if m.negated:
             ctx.add(NEGATED)
+        contexts.append(ctx)
+    # "chest pain for 40 minutes ... No previous chest pain": a denial of the past does
+    # not exclude what the note says is present now
+    now = {m.hpo_id for m, ctx in zip(mentions, contexts) if not ctx & {NEGATED, FAMILY}}
+    for m, ctx in zip(mentions, contexts):
+        if NEGATED in ctx and HISTORY in ctx and m.hpo_id in now:
+            continue
         p.findings.append(Finding(
             label=hpo.name(m.hpo_id), code=Code(CodeSystem.HPO, m.hpo_id, hpo.name(m.hpo_id)),
             present=NEGATED not in ctx, certainty=_certainty(ctx), origin="text",

@@ -298,7 +298,10 @@ def _match_zh(text: str, lex: Lexicon) -> list[Mention]:
 #: no word is cut inside another (年轻).
 ZH_SKIPPABLE = ("明显", "剧烈", "轻度", "中度", "重度", "轻微", "稍有", "略有", "有点", "有些",
                 "阵发性", "持续性", "间断性", "间歇性", "间断", "反复", "偶有", "时有", "广泛",
-                "大量", "少量", "散在", "突发", "突然", "逐渐", "进行性", "多发", "较前")
+                "大量", "少量", "散在", "突发", "突然", "逐渐", "进行性", "多发", "较前",
+                # how a pain or cough is described: 压榨样疼痛, 痉挛性咳嗽
+                "压榨样", "压榨性", "烧灼样", "针刺样", "刀割样", "撕裂样", "紧缩样", "痉挛性",
+                "搏动性", "压迫性", "闷胀样")
 _ZH_SKIP = re.compile("|".join(sorted(ZH_SKIPPABLE, key=len, reverse=True)))
 
 
@@ -331,6 +334,11 @@ def find_mentions(text: str, lexicon: Lexicon | None = None) -> list[Mention]:
     if _CJK.search(text):
         zh = _match_zh(text, lex) + _match_zh_skipping(text, lex)
         found += zh + _zh_coordinated(simplified(text), text, zh, lex)
+    # a Chinese word that only describes the next finding (痉挛性咳嗽: the cough is
+    # spasmodic, there is no spasticity) is not a finding of its own
+    starts = {m.start for m in found}
+    found = [m for m in found if not (_CJK.match(m.text[:1]) and m.end + 1 < len(text)
+                                      and text[m.end] in "性样" and (m.end + 1) in starts)]
     found.sort(key=lambda m: (m.start, -(m.end - m.start), not m.replaces))
     out: list[Mention] = []
     for m in found:

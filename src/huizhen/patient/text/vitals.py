@@ -46,6 +46,7 @@ _SIMPLE: list[tuple[str, str, str, Callable[[float, str | None], str]]] = [
               r"血氧饱和度|指脉氧|经皮血氧|血氧)"), r"%", _unit_or(lambda v: "%")),
     ("weight", r"(?:\bweight|\bwt|体重)", r"kg|公斤|lbs?|g\b", _unit_or(lambda v: "kg")),
     ("height", r"(?:\bheight|\bht|身高)", r"cm|m\b|厘米|米|in\b", _unit_or(lambda v: "cm")),
+    ("bmi", r"(?:\bBMI|体重指数|体质指数)", r"kg\s*/\s*m2|kg\s*/\s*m²", _unit_or(lambda v: "kg/m2")),
     ("creatinine", r"(?:\bcreatinine|\bS?Cr\b|血肌酐|肌酐)",
      r"[µμu]mol\s*/\s*L|mg\s*/\s*dL", _unit_or(lambda v: "umol/L" if v >= 20 else "mg/dL")),
     ("hemoglobin", r"(?:\bha?emoglobin|\bHg?b\b|\bHGB|血红蛋白)", r"g\s*/\s*dL|g\s*/\s*L",

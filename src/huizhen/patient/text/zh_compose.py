@@ -45,7 +45,7 @@ PAIN_PARTS: dict[str, tuple[str, ...]] = {
     "Bone pain": ("骨", "骨骼", "全身骨"),
     "Mastalgia": ("乳房", "乳腺"),
     "Pelvic pain": ("盆腔",),
-    "Ocular pain": ("眼", "眼部", "眼球", "眼睛", "眼眶"),
+    "Ocular pain": ("眼", "眼部", "眼球", "眼睛", "眼眶", "眼眶后", "眼球后", "眼后"),
     "Ear pain": ("耳", "耳朵", "耳部"),
     "Pharyngalgia": ("咽", "咽部", "咽喉", "喉咙", "嗓子", "喉"),
     "Arthralgia": ("关节", "全身关节", "多关节", "四肢关节", "指关节", "手指关节"),
@@ -64,8 +64,9 @@ SWELLING_PARTS: dict[str, tuple[str, ...]] = {
     "Edema of the upper limbs": ("上肢", "双上肢", "手臂", "手"),
 }
 NUMB_PARTS: dict[str, tuple[str, ...]] = {
-    "Paresthesia": ("手", "脚", "手脚", "手足", "四肢", "肢体", "双下肢", "下肢", "双上肢", "上肢",
-                    "手指", "脚趾", "足趾", "面部", "口周", "舌", "半身", "指尖", "双足", "双手"),
+    "Paresthesia": ("脚", "手脚", "手足", "四肢", "肢体", "双下肢", "下肢", "双上肢", "上肢",
+                    "脚趾", "足趾", "面部", "口周", "舌", "半身", "双足"),
+    "Hand paresthesia": ("手", "双手", "手指", "指尖", "手掌", "十指"),
 }
 WEAK_PARTS: dict[str, tuple[str, ...]] = {
     "Limb muscle weakness": ("四肢", "肢体"),
