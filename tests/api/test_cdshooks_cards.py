@@ -350,3 +350,18 @@ def test_round_down_keeps_two_significant_figures_and_never_rounds_up() -> None:
 
     assert [round_down(v) for v in (1066.67, 1000.0, 800.0, 750.0, 66.67, 0.6667, 0.0999, 0.0)] \
         == [1000.0, 1000.0, 800.0, 750.0, 66.0, 0.66, 0.099, 0.0]
+
+
+def test_with_a_networked_audit_store_the_hooks_answer_from_worker_threads_alike(
+        app, http: httpx.Client, signers, bearer, example, api_keys) -> None:
+    # As with PostgreSQL: verification and the check wait for the store in threads.
+    app.state.huizhen.inline = False
+    headers = bearer(signers["a"], SIGN)
+    response = http.post(SIGN, json=example("order-sign.json"), headers=headers)
+    assert response.status_code == 200, response.text
+    assert _without_uuids(response.json()["cards"]) == [ALLERGY_CARD, INTERACTION_CARD]
+    replayed = http.post(SIGN, json=example("order-sign.json"), headers=headers)
+    assert replayed.status_code == 401
+    assert replayed.json()["error"]["message"].endswith("token was already used (jti replayed)")
+    [event] = http.get("/v1/audit/events", headers={"X-API-Key": api_keys["hospital-a"]}).json()
+    assert event["action"] == "cds-hook:order-sign"

@@ -32,9 +32,11 @@ def create_app(config: ServiceConfig | None = None, *, audit: AuditStore | None 
     config = config or load_config()
     store = audit or open_audit_store(config.audit_location())
     app = FastAPI(title="huizhen", version=__version__, description=DESCRIPTION)
+    from huizhen.audit.sqlite import SQLiteAuditStore
+
     app.state.huizhen = Service(
         config=config, audit=store, jwt=JWTVerifier(config, replay=store),
-        api_keys=ApiKeyVerifier(config),
+        api_keys=ApiKeyVerifier(config), inline=isinstance(store, SQLiteAuditStore),
     )
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=config.limits.max_body_bytes)

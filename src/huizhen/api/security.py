@@ -1,14 +1,17 @@
 """FastAPI dependencies that authenticate a call and name its tenant.
 
-They are ``async`` although they do not await: a verification is about a
-millisecond of CPU (one signature, one nonce insert), and a plain ``def``
-dependency would cost a hand-off to the thread pool and back on every call.
+They are ``async``: a JWT verification is about a millisecond of CPU (one
+signature, one nonce insert), and a plain ``def`` dependency would cost a
+hand-off to the thread pool and back on every call.  Only when the nonce goes
+to a networked store (``Service.inline`` false) is the verification waited for
+in a thread, so the event loop serves others during the round trips.
 """
 
 from __future__ import annotations
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from huizhen.api.state import Service, service
 from huizhen.auth import Principal
@@ -37,7 +40,7 @@ async def cds_client(
 ) -> Principal:
     """A CDS Hooks caller: a valid JWT whose ``aud`` is this endpoint."""
     token = credentials.credentials if credentials else None
-    return svc.jwt.verify(token, endpoint_url(svc, request))
+    return await _verify(svc, token, endpoint_url(svc, request))
 
 
 async def cds_feedback_client(
@@ -48,7 +51,13 @@ async def cds_feedback_client(
     """Feedback: ``aud`` is the feedback URL, or (as some EHRs send) its service's URL."""
     token = credentials.credentials if credentials else None
     url = endpoint_url(svc, request)
-    return svc.jwt.verify(token, [url, url.removesuffix("/feedback")])
+    return await _verify(svc, token, [url, url.removesuffix("/feedback")])
+
+
+async def _verify(svc: Service, token: str | None, audience: str | list[str]) -> Principal:
+    if svc.inline:
+        return svc.jwt.verify(token, audience)
+    return await run_in_threadpool(svc.jwt.verify, token, audience)
 
 
 async def api_client(key: str | None = Depends(_api_key),

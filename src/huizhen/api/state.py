@@ -24,6 +24,10 @@ class Service:
     audit: AuditStore
     jwt: JWTVerifier
     api_keys: ApiKeyVerifier
+    #: The audit store answers in microseconds (a local SQLite file), so work that only
+    #: touches it may run on the event loop.  False for a networked store (PostgreSQL),
+    #: whose round trips are better waited for in a worker thread while others run.
+    inline: bool = False
 
     def patient_ref(self, tenant: str, patient_id: str | None) -> str | None:
         """The patient reference as the audit log stores it (hashed unless configured)."""

@@ -142,16 +142,17 @@ def _may_fetch(body: HookRequest, spec: HookService) -> bool:
 
 async def _answer_order_hook(spec: HookService, body: HookRequest, request: Request,
                              principal: Principal, svc: Service) -> Response:
-    """order-select / order-sign on the event loop, or in a worker thread if it may fetch.
+    """order-select / order-sign on the event loop, or in a worker thread if it may wait.
 
     The check is a few milliseconds of CPU and one local audit append, so it
     runs where the request arrived: handing it to a thread and back costs a
     large share of that again, and under load the threads only contend for the
-    interpreter lock.  A call that may wait on the network goes to a thread, so
-    the worker keeps answering others meanwhile.
+    interpreter lock.  A call that may wait on the network (a FHIR fetch from
+    the EHR, or a networked audit store) goes to a thread, so the worker keeps
+    answering others meanwhile.
     """
     digest = body_digest(await request.body())
-    if _may_fetch(body, spec):
+    if not svc.inline or _may_fetch(body, spec):
         return _json(await run_in_threadpool(_order_hook, spec, body, digest, principal, svc))
     return _json(_order_hook(spec, body, digest, principal, svc))
 
