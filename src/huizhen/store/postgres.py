@@ -17,9 +17,10 @@ exactly as given, weighted A (title), B (heading path) and D (body). Ranking
 document length over the average), so both backends order hits alike.
 
 Vectors are kept twice: as ``vector`` for pgvector's cosine operator
-(:meth:`PostgresStore.nearest`) and as the int8 bytes with their scale that
-ingestion produced, so :meth:`PostgresStore.vectors` returns exactly what the
-SQLite backend returns for the in-memory search.
+(:meth:`PostgresStore.nearest`; the int8 values, since cosine ignores the
+scale) and as the int8 bytes with their scale that ingestion produced, so
+:meth:`PostgresStore.vectors` returns exactly what the SQLite backend returns
+for the in-memory search.
 
 Concurrency: every write transaction first updates the ``generation`` row of
 ``meta``, so writers from any process serialise on that row lock (one writer
@@ -528,8 +529,9 @@ class PostgresStore:
         params = []
         for cid, v, s in rows:
             q = np.asarray(v, dtype=np.int8)
-            params.append((int(cid), _vector_literal(q.astype(np.float32) * np.float32(s)),
-                           q.tobytes(), float(s), int(cid)))
+            # the int8 values themselves: cosine ignores the scale, and integers print fast
+            params.append((int(cid), "[" + ",".join(map(str, q.tolist())) + "]", q.tobytes(),
+                           float(s), int(cid)))
         with self._write(), self._db.cursor() as cur:
             cur.executemany(
                 "INSERT INTO embeddings (chunk_id, embedding, q, scale)"
