@@ -273,3 +273,8 @@ def test_past_denial_descriptors_and_inline_bmi() -> None:
         ("HP:0100749", True, "confirmed", "text", "胸骨后压榨样疼痛"),
         ("HP:0012735", True, "confirmed", "text", "咳嗽"),
     ]
+
+
+def test_abbreviations_only_in_capitals() -> None:
+    p = read_text("Does well at school. DOE on stairs, a sob story.")
+    assert _findings(p) == [("HP:0002875", True, "confirmed", "text", "DOE")]

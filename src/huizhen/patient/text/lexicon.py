@@ -133,6 +133,9 @@ class Lexicon:
     #: Word order left out: sorted content words of 2-4 word labels, so "swelling of
     #: the ankles" and "pain in the chest" meet "ankle swelling" and "chest pain".
     en_bag: dict[tuple[str, ...], str] = field(default_factory=dict)
+    #: One-word abbreviations (DOE, SOB, AF): matched only when written in capitals, so
+    #: that "does" is not DOE and "sob" in a sentence is not dyspnoea.
+    en_upper: set[tuple[str, ...]] = field(default_factory=set)
 
 
 #: Words dropped from a bag key (with STOPWORDS): prepositions that only reorder.
@@ -157,7 +160,10 @@ def _add_en(lex: Lexicon, label: str, hpo_id: str, *, curated: bool,
     if not key:
         return
     if len(key) == 1:
-        key = single_key(label[toks[0][1]:toks[0][2]])
+        word = label[toks[0][1]:toks[0][2]]
+        key = single_key(word)
+        if curated and _is_abbreviation(word) and key not in lex.en:
+            lex.en_upper.add(key)
     if not curated and len(key) == 1 and len(label.strip()) <= 3:
         return
     lex.en.setdefault(key, hpo_id)

@@ -79,6 +79,8 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
             if n > 1 and _breaks(text, toks[i:i + n]):
                 continue  # "pulse irregular. Periods ..." is not "irregular periods"
             key = tuple(t for t, _, _ in toks[i:i + n]) if n > 1 else _one(text, toks[i])
+            if n == 1 and key in lex.en_upper and not text[toks[i][1]:toks[i][2]].isupper():
+                continue  # "does" is not DOE
             hpo_id = lex.en.get(key)
             if hpo_id is not None:
                 hit = (hpo_id, n)
