@@ -278,3 +278,16 @@ def test_past_denial_descriptors_and_inline_bmi() -> None:
 def test_abbreviations_only_in_capitals() -> None:
     p = read_text("Does well at school. DOE on stairs, a sob story.")
     assert _findings(p) == [("HP:0002875", True, "confirmed", "text", "DOE")]
+
+
+def test_pronouns_inside_a_term_and_delay_endings() -> None:
+    p = read_text("He flaps his hands and walks on his toes.")
+    assert _findings(p) == [
+        ("HP:0100023", True, "confirmed", "text", "flaps his hands"),
+        ("HP:0030051", True, "confirmed", "text", "walks on his toes"),
+    ]
+    p = read_text("语言发育延迟，尿量明显增多。")
+    assert _findings(p) == [
+        ("HP:0000750", True, "confirmed", "text", "语言发育延迟"),
+        ("HP:0000103", True, "confirmed", "text", "尿量明显增多"),
+    ]

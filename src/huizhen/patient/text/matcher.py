@@ -118,7 +118,7 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
 SKIPPABLE = frozenset({"left", "right", "bilateral", "both", "side", "sid", "left-sid", "right-sid",
                        "severe", "mild", "slight", "marked", "significant", "sever", "very",
                        "intermittent", "occasional", "constant", "persistent", "new", "sudden",
-                       "little", "some"})
+                       "little", "some", "his", "her", "their", "its", "my"})
 
 
 _PLACE = frozenset({"on", "in", "over", "at", "around", "across", "along", "behind", "under"})
