@@ -39,7 +39,8 @@ def test_discovery_lists_the_services_with_prefetch_templates(http: httpx.Client
         {"hook": "order-sign", "title": "huizhen medication safety (order sign)",
          "description": "Checks every draft medication order before signing for interactions, "
                         "allergy and cross-reactivity, duplicate therapy, contraindications, "
-                        "renal and age dosing and pregnancy; suggests cancelling or replacing.",
+                        "renal and age dosing and pregnancy, and doses above the labelled "
+                        "maximum; suggests cancelling the order or lowering the dose.",
          "id": "huizhen-order-sign", "prefetch": ORDER_PREFETCH},
     ]}
 

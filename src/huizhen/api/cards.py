@@ -7,10 +7,12 @@ interactions, allergies — ``warning`` for the rest that need action, ``info``
 otherwise), the knowledge source with a label and a URL, and suggestions that
 act on the draft order itself: lower its dose when the alert carries the
 labelled maximum it exceeds (an ``update`` of the draft with the dose that
-keeps the daily total within it), cancel it, or replace it with an
-alternative when the rule names one.  ``overrideReasons`` are offered so that a dismissal
-carries a reason back through the feedback endpoint; those reasons, counted
-per alert type, are how a hospital tunes alert fatigue.
+keeps the daily total within it), or cancel it.  (Replacing the drug needs a
+sourced alternative on the alert; the drug pack names none as data yet, only
+in the prose of some rules, which is not parsed into orders.)
+``overrideReasons`` are offered so that a dismissal carries a reason back
+through the feedback endpoint; those reasons, counted per alert type, are how
+a hospital tunes alert fatigue.
 
 Drugs the engine could not identify get their own card: silence about a drug
 that was never checked must not read as "no problem found".
@@ -150,15 +152,6 @@ def involved(alert: Any, drafts: Sequence[DraftOrder]) -> list[DraftOrder]:
     return [order for order in drafts if order.medication.written in drugs]
 
 
-def _replacement(order: DraftOrder, alternative: str) -> dict[str, Any]:
-    resource = copy.deepcopy(order.resource)
-    resource["id"] = f"{order.resource_id or 'draft'}-alt-{uuid.uuid4().hex[:8]}"
-    resource.pop("medicationReference", None)
-    resource["medicationCodeableConcept"] = {"text": alternative}
-    resource["status"] = "draft"
-    return resource
-
-
 def round_down(value: float) -> float:
     """``value`` rounded down to two significant figures (1066.7 -> 1000, 66.7 -> 66), so a
     lowered dose is one a prescriber could write and never above the ceiling it came from."""
@@ -208,9 +201,8 @@ def lowered_order(alert: Any, order: DraftOrder) -> tuple[dict[str, Any], float,
 
 def suggestions(alert: Any, drafts: Sequence[DraftOrder]) -> list[Suggestion]:
     """For each draft order involved: lower its dose when the alert carries the maximum it
-    exceeds (recommended then), cancel it, or replace it when the alert names alternatives."""
+    exceeds (recommended then), or cancel it."""
     out: list[Suggestion] = []
-    alternatives = [_text(a) for a in (_get(alert, "alternatives") or []) if _text(a)]
     for order in involved(alert, drafts):
         if not order.resource_id:
             continue
@@ -230,16 +222,6 @@ def suggestions(alert: Any, drafts: Sequence[DraftOrder]) -> list[Suggestion]:
             actions=[Action(type="delete", description=f"Remove the draft order for {drug}",
                             resourceId=ref)],
         ))
-        for alternative in alternatives[:3]:
-            out.append(Suggestion(
-                label=shorten(f"Replace {drug} with {alternative}", 80), uuid=str(uuid.uuid4()),
-                actions=[
-                    Action(type="delete", description=f"Remove the draft order for {drug}",
-                           resourceId=ref),
-                    Action(type="create", description=f"Order {alternative} instead",
-                           resource=_replacement(order, alternative)),
-                ],
-            ))
     return out
 
 

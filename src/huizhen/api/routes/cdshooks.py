@@ -78,7 +78,8 @@ SERVICES: dict[str, HookService] = {
             title="huizhen medication safety (order sign)",
             description="Checks every draft medication order before signing for interactions, "
                         "allergy and cross-reactivity, duplicate therapy, contraindications, "
-                        "renal and age dosing and pregnancy; suggests cancelling or replacing.",
+                        "renal and age dosing and pregnancy, and doses above the labelled "
+                        "maximum; suggests cancelling the order or lowering the dose.",
             prefetch=ORDER_PREFETCH, required=ORDER_REQUIRED),
     )
 }
