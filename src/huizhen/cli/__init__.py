@@ -25,6 +25,7 @@ _COMMAND_MODULES: list[str] = [
     "huizhen.cli.demo",
     "huizhen.cli.consult",
     "huizhen.cli.llm",
+    "huizhen.cli.tenants",
 ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -15,7 +14,7 @@ from huizhen.cli.app import app
 def consult_cmd(
     patient: Annotated[str, typer.Argument(help="Patient file (FHIR bundle, phenopacket, case JSON/YAML, "
                                                 "text note) or the note itself in quotes.")],
-    kb: Annotated[Optional[Path], typer.Option(help="Knowledge base file (default: the user's).")] = None,
+    kb: Annotated[Optional[str], typer.Option(help="Knowledge base: a file or postgresql:// URL (default: the user's).")] = None,
     tenant: Annotated[Optional[str], typer.Option(help="Hospital tenant whose documents may be cited.")] = None,
     propose: Annotated[Optional[list[str]], typer.Option(help="A drug you plan to prescribe (repeatable); "
                                                                "it is checked with the patient's own.")] = None,

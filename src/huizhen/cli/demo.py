@@ -38,7 +38,7 @@ def example_path(rel: Path) -> Path:
 @app.command("demo")
 def demo(
     top: Annotated[int, typer.Option("--top", min=1, help="Entries in each differential.")] = 5,
-    kb: Annotated[Optional[Path], typer.Option(help="Knowledge base to cite (default: the user's).")] = None,
+    kb: Annotated[Optional[str], typer.Option(help="Knowledge base to cite: a file or postgresql:// URL (default: the user's).")] = None,
 ) -> None:
     """Run the consult on the bundled example patients."""
     from huizhen.consult import consult, load_knowledge

@@ -18,8 +18,9 @@ import typer
 from huizhen.cli.app import eval_app, kb_app
 from huizhen.store.base import KnowledgeStore
 
-KB_OPTION = typer.Option(None, "--kb", help="Knowledge base file (default: the user's, "
-                         "under the huizhen data directory).")
+KB_OPTION = typer.Option(None, "--kb", help="Knowledge base: a file, sqlite:///path or "
+                         "postgresql://user@host/db (default: the user's file, under the huizhen "
+                         "data directory).")
 
 
 @contextmanager
@@ -55,7 +56,7 @@ def _embed(store: KnowledgeStore, label: str = "embedding") -> int:
 
 
 @kb_app.command("init")
-def init_command(kb: Path | None = KB_OPTION) -> None:
+def init_command(kb: str | None = KB_OPTION) -> None:
     """Build the public knowledge base from the shipped MedQuAD corpus (CC BY 4.0),
     with its prebuilt embeddings. Re-running it is a no-op."""
     from huizhen.knowledge.corpus import init_default
@@ -83,7 +84,7 @@ def ingest_command(
                                        "MedQuAD .jsonl"),
     tenant: str | None = typer.Option(None, "--tenant", help="Hospital tenant id (default: "
                                          "public)."),
-    kb: Path | None = KB_OPTION,
+    kb: str | None = KB_OPTION,
     embed: bool = typer.Option(True, "--embed/--no-embed", help="Embed new chunks after "
                                "ingesting (resumable with `kb embed`)."),
 ) -> None:
@@ -113,7 +114,7 @@ def ingest_command(
 
 
 @kb_app.command("embed")
-def embed_command(kb: Path | None = KB_OPTION,
+def embed_command(kb: str | None = KB_OPTION,
                   rebuild: bool = typer.Option(False, "--rebuild", help="Drop every vector and "
                                                "re-embed with the installed model.")) -> None:
     """Embed chunks that have no vector yet (resumes an interrupted embedding)."""
@@ -128,7 +129,7 @@ def embed_command(kb: Path | None = KB_OPTION,
 @kb_app.command("list")
 def list_command(tenant: str | None = typer.Option(None, "--tenant", help="Only this scope "
                                                       "('public' or a tenant id)."),
-                 kb: Path | None = KB_OPTION,
+                 kb: str | None = KB_OPTION,
                  as_json: bool = typer.Option(False, "--json")) -> None:
     """List stored documents."""
     from dataclasses import asdict
@@ -148,7 +149,7 @@ def list_command(tenant: str | None = typer.Option(None, "--tenant", help="Only 
 def remove_command(doc_id: str = typer.Argument(..., help="Document id as `kb list` shows it "
                                                 "(a file's path for ingested files)."),
                    tenant: str | None = typer.Option(None, "--tenant"),
-                   kb: Path | None = KB_OPTION) -> None:
+                   kb: str | None = KB_OPTION) -> None:
     """Remove a document with its chunks and vectors."""
     from huizhen.errors import NotFoundError
     from huizhen.retrieval import open_kb
@@ -171,7 +172,7 @@ def search_command(
     mode: str = typer.Option("hybrid", "--mode", help="lexical, dense or hybrid."),
     lang: str | None = typer.Option(None, "--lang", help="Only documents in en or zh."),
     source: str | None = typer.Option(None, "--source", help="Only this source."),
-    kb: Path | None = KB_OPTION,
+    kb: str | None = KB_OPTION,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Search the knowledge base: passages with document, section, snippet and source."""
@@ -195,7 +196,7 @@ def search_command(
 @eval_app.command("retrieval")
 def eval_retrieval_command(
     questions: Path = typer.Argument(..., help="jsonl: question, doc_id, pid per line."),
-    kb: Path | None = KB_OPTION,
+    kb: str | None = KB_OPTION,
     mode: str = typer.Option("hybrid", "--mode", help="lexical, dense or hybrid."),
     limit: int = typer.Option(0, "--limit", help="Only the first N questions."),
     misses: Path | None = typer.Option(None, "--misses", help="Write questions not answered "

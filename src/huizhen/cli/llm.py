@@ -12,7 +12,7 @@ import typer
 
 from huizhen.cli.app import app, eval_app
 
-KbOpt = Annotated[Path | None, typer.Option(help="Knowledge base file (default: the user's).")]
+KbOpt = Annotated[str | None, typer.Option(help="Knowledge base: a file or postgresql:// URL (default: the user's).")]
 TenantOpt = Annotated[str | None, typer.Option(help="Hospital tenant whose documents may be used.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AuditOpt = Annotated[str | None, typer.Option(

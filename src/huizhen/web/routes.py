@@ -26,9 +26,10 @@ router.include_router(page_router)
 def passage(chunk_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(api_client),
             svc: Service = Depends(service)) -> dict[str, Any]:
     from huizhen.retrieval import default_kb_path, open_kb
+    from huizhen.store import store_exists
 
-    kb = svc.config.kb_path(principal.tenant) or default_kb_path()
-    chunk = open_kb(kb).chunks([chunk_id]).get(chunk_id) if kb.exists() else None
+    kb = svc.config.kb_location(principal.tenant) or default_kb_path()
+    chunk = open_kb(kb).chunks([chunk_id]).get(chunk_id) if store_exists(kb) else None
     if chunk is None or chunk.scope not in ("public", principal.tenant):
         raise NotFoundError("no such passage in this tenant's knowledge base", field="chunk_id",
                             value=chunk_id)
