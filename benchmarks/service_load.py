@@ -8,7 +8,7 @@ request count, errors (any non-2xx or transport failure), throughput and
 p50 / p95 / max latency.
 
 An EHR signs its tokens and encodes its requests on its own machine, so the
-clients here do both before the timed loop (``--presign``, default 400
+clients here do both before the timed loop (``--presign``, default 1000
 tokens per second of the run): every token is still unique, used once, and
 verified by the server; only the clients' signing CPU no longer competes with
 the server on the shared cores.  Should the pool run out, the rest are
@@ -218,7 +218,7 @@ def main() -> None:
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--presign", type=int, default=None,
-                        help="tokens signed before each scenario (default 400 per second)")
+                        help="tokens signed before each scenario (default 1000 per second)")
     parser.add_argument("--sign-in-loop", action="store_true",
                         help="sign every token inside the timed loop instead")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
@@ -226,7 +226,7 @@ def main() -> None:
                              "httpx: one shared httpx.AsyncClient (the old load generator)")
     args = parser.parse_args()
     presign = 0 if args.sign_in_loop else (args.presign if args.presign is not None
-                                           else int(400 * args.seconds))
+                                           else int(1000 * args.seconds))
     results = []
     with ServiceUnderTest(workers=args.workers, audit_url=args.audit_url) as svc:
         for name in args.scenarios.split(","):
