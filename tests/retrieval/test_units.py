@@ -84,6 +84,23 @@ def test_bridge_finds_the_longest_chinese_names_in_the_licensed_lexicons() -> No
     assert bridge_terms("某某病") == []
 
 
+def test_snippet_starts_at_the_sentence_with_most_query_terms() -> None:
+    from huizhen.retrieval.search import snippet
+
+    text = ("Gout is a common form of arthritis. It affects the joints of the foot. " * 3
+            + "The inherited forms are rare; most cases are caused by diet and kidney function. "
+            "Treatment with colchicine or NSAIDs ends an attack, and allopurinol lowers urate.")
+    assert snippet(text, set(tokens("colchicine allopurinol"))) == (
+        "… Treatment with colchicine or NSAIDs ends an attack, and allopurinol lowers urate.")
+    assert snippet(text, set(tokens("kidney diet")), width=60) == (
+        "… most cases are caused by diet and kidney function. …")
+    assert snippet(text, set(tokens("zzz")), width=40) == "Gout is a common form of arthritis. It …"
+    # Chinese: no spaces between sentences; Traditional text matches Simplified terms
+    zh = "痛風是一種關節炎。" * 20 + "秋水仙鹼可以治療急性發作。" + "多喝水。" * 10
+    assert snippet(zh, set(tokens("秋水仙碱 治疗")), width=20) == "… 秋水仙鹼可以治療急性發作。多喝水。多喝水 …"
+    assert snippet("Short text.", {"x"}) == "Short text."
+
+
 def test_rrf_and_quantisation() -> None:
     assert rrf([[(1, 9.0), (2, 8.0)], [(2, 0.9), (3, 0.8)]], k=60) == [
         (2, 1 / 62 + 1 / 61), (1, 1 / 61), (3, 1 / 62)]

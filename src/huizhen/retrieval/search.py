@@ -16,7 +16,7 @@ from huizhen.paths import data_dir
 from huizhen.retrieval.dense import allowed_vectors, dense_search, has_vectors
 from huizhen.retrieval.fusion import rrf
 from huizhen.retrieval.lexical import lexical_search
-from huizhen.retrieval.tokenize import tokens
+from huizhen.retrieval.tokenize import has_cjk, to_simplified, tokens
 from huizhen.store.base import Filters, KnowledgeStore
 from huizhen.store.model import PUBLIC, Hit, StoredChunk
 
@@ -87,22 +87,27 @@ def filters_for(tenant: str | None, lang: str | None = None, source: str | None 
 
 
 def snippet(text: str, query_terms: set[str], width: int = SNIPPET_CHARS) -> str:
-    """The window of ``text`` with the most query terms, cut at word boundaries."""
+    """The window of ``text`` starting at the sentence with the most query terms, cut at
+    word boundaries.
+
+    A sentence counts a term when the term occurs in it as written: index terms are
+    lower-case stems (``inherit`` in "inherited") or Simplified Chinese words, so this
+    finds them without tokenising every sentence of every hit (3 ms a query for five
+    hits before, a few microseconds now)."""
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
     parts = re.split(r"(?<=[.!?。！？；;])\s*", flat)
-    best, best_score, pos, best_pos = 0, -1.0, 0, 0
-    starts = []
+    terms = [t for t in query_terms if len(t) > 1 or has_cjk(t)]
+    best_score, pos, start = -1, 0, 0
     for p in parts:
-        starts.append(pos)
-        pos += len(p) + 1
-    for i, p in enumerate(parts):
-        score = len(query_terms & set(tokens(p)))
+        at = flat.find(p, pos)  # sentences are separated by one space, or none (Chinese)
+        pos = at if at >= 0 else pos
+        key = to_simplified(p) if has_cjk(p) else p
+        score = sum(1 for t in terms if t in key.lower())
         if score > best_score:
-            best, best_score, best_pos = i, score, starts[i]
-    del best
-    start = best_pos
+            best_score, start = score, pos
+        pos += len(p)
     out = flat[start : start + width]
     if start + width < len(flat):
         cut = out.rfind(" ")
