@@ -145,6 +145,11 @@ def test_dense_and_hybrid_after_embedding_and_stamp_check(kb: SQLiteStore) -> No
     assert ranked_ids(kb, "gout", f, "hybrid") == rrf(
         [close, dense_search(kb, "gout", f)], weights=FUSION_WEIGHTS)
     assert not lexically_decided(kb, lexical_search(kb, "first-line oral drug for diabetes", f))
+    # a Chinese question is fused even when its (partly bridged) lexical scores look decided
+    zh = lexical_search(kb, "痛风的症状是什么", f)
+    assert lexically_decided(kb, zh)
+    assert ranked_ids(kb, "痛风的症状是什么", f, "hybrid") == rrf(
+        [zh, dense_search(kb, "痛风的症状是什么", f)], weights=FUSION_WEIGHTS) != zh
     kb.set_meta(STAMP_KEY, "some-other-model/v0")
     try:
         with pytest.raises(KnowledgeError, match="embedding_stamp='some-other-model/v0'"):
