@@ -162,6 +162,12 @@ class ServiceConfigModel(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     tenants: list[TenantConfig] = Field(default_factory=list)
     tenant_registry: RegistryConfig = Field(default_factory=RegistryConfig)
+    local_tenant: str | None = Field(
+        default=None,
+        description="A tenant that REST callers on this machine reach without an API key (a "
+        "loopback peer, no proxy header): the single-clinic laptop of `huizhen serve --local`. "
+        "Never set it on a service behind a reverse proxy or bound to a public interface.",
+    )
 
     @field_validator("service_url")
     @classmethod
@@ -331,6 +337,9 @@ def build_config(data: object, *, source: str = "config", base_dir: Path | None 
                 raise ConfigError("JWKS file not found", source=origin,
                                   field=f"{field_name}.jwks_file", value=issuer.jwks_file)
             config.issuers.setdefault(issuer.iss, []).append((tenant.id, issuer))
+    if model.local_tenant is not None and model.local_tenant not in config.tenants:
+        raise ConfigError("not one of the tenants", source=source, field="local_tenant",
+                          value=model.local_tenant)
     for iss, owners in config.issuers.items():
         if len(owners) > 1:
             claims = [cfg.tenant_claim for _, cfg in owners]
@@ -342,6 +351,19 @@ def build_config(data: object, *, source: str = "config", base_dir: Path | None 
     return config
 
 
+#: The tenant of ``huizhen serve --local``; the variable that carries its port to workers.
+LOCAL_TENANT = "local"
+LOCAL_ENV = "HUIZHEN_SERVICE_LOCAL_PORT"
+
+
+def local_config(port: int) -> ServiceConfig:
+    """One clinic on one machine (``huizhen serve --local``): a single tenant that callers
+    on this machine reach without an API key, the default knowledge base and audit file."""
+    return build_config({"service_url": f"http://127.0.0.1:{port}",
+                         "tenants": [{"id": LOCAL_TENANT, "name": "this clinic"}],
+                         "local_tenant": LOCAL_TENANT}, source="(--local)")
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> ServiceConfig:
     """Read the service configuration file (YAML or JSON).
 
@@ -351,6 +373,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> ServiceConfig:
     """
     if path is None:
         path = os.environ.get(CONFIG_ENV) or None
+    if path is None and os.environ.get(LOCAL_ENV, "").isdigit():
+        return local_config(int(os.environ[LOCAL_ENV]))
     if path is None:
         return build_config({"service_url": "http://127.0.0.1:8080"}, source="(default)")
     file = Path(path)

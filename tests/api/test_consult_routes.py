@@ -208,6 +208,8 @@ def test_authentication_is_required(http: httpx.Client) -> None:
     assert r.json()["error"]["message"] == ("X-API-Key: missing API key; send it in the "
                                             "X-API-Key header")
     assert http.get("/v1/web/passages/1").status_code == 401
+    # Only a single-clinic laptop (serve --local) lets its own machine in without a key.
+    assert http.get("/v1/web/access").json() == {"api_key_required": True, "tenant": None}
 
 
 # -- audit and feedback --------------------------------------------------------------------

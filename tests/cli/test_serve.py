@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -85,3 +86,53 @@ def test_api_key_prints_the_key_and_its_config_line() -> None:
     assert key.startswith("hz_")
     assert config_line == ("tenants file, under tenant 'clinic' api_keys:  "
                            f"- {{id: desk, sha256: {hash_api_key(key)}}}")
+
+
+def test_serve_local_answers_this_machine_without_a_key(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "HUIZHEN_DATA_DIR": str(tmp_path)}
+    env.pop("HUIZHEN_SERVICE_CONFIG", None)
+    process = subprocess.Popen([*HUIZHEN, "serve", "--local", "--port", str(port),
+                                "--log-level", "warning"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+            deadline = time.time() + 30
+            while True:
+                try:
+                    access = http.get("/v1/web/access")
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None, process.communicate()
+                    assert time.time() < deadline, "huizhen serve did not start in 30 s"
+                    time.sleep(0.1)
+            assert access.json() == {"api_key_required": False, "tenant": "local"}
+            assert http.get("/v1/audit/events").json() == []
+            # A request a proxy forwarded is not "this machine", whatever its peer address.
+            proxied = http.get("/v1/audit/events", headers={"X-Forwarded-For": "10.0.0.7"})
+            assert proxied.status_code == 401
+            assert http.get("/v1/web/access", headers={"Forwarded": "for=10.0.0.7"}).json() == {
+                "api_key_required": True, "tenant": None}
+    finally:
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert (f"huizhen serving 1 tenant(s) on http://127.0.0.1:{port} (CDS Hooks audience base "
+            f"http://127.0.0.1:{port}); open it in a browser on this machine, no API key "
+            "needed") in err
+    assert (tmp_path / "audit.db").is_file()
+
+
+def test_serve_local_refuses_a_public_interface_and_a_tenants_file(tmp_path: Path) -> None:
+    public = subprocess.run([*HUIZHEN, "serve", "--local", "--host", "0.0.0.0"],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert (public.returncode, public.stderr) == (
+        2, "huizhen: --host='0.0.0.0': --local answers without an API key, so it binds to this "
+           "machine only\n")
+    config = tmp_path / "tenants.yaml"
+    config.write_text("service_url: https://cds.example.org\n")
+    both = subprocess.run([*HUIZHEN, "serve", "--local", "--config", str(config)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert (both.returncode, both.stderr) == (
+        2, "huizhen: --local: --local serves one clinic without a tenants file; drop --config (or "
+           "give the tenants file a local_tenant)\n")

@@ -101,7 +101,7 @@ def test_a_doctors_session(browser: Any, site: Any) -> None:
 
     # What intake understood, and the differential with its engines and evidence.
     intake = _by_id(d, "intake").text
-    assert "Fever (HP:0001945)" in intake and "华法林" in intake
+    assert "发热 (HP:0001945)" in intake and "华法林" in intake
     ddx = _css(d, "#ddx li.dx")
     assert ddx[0].find_element("css selector", ".dx-name").text == "1. 支气管炎"
     assert "常见病模型" in ddx[0].text and "%" in ddx[0].text

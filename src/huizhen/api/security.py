@@ -60,7 +60,27 @@ async def _verify(svc: Service, token: str | None, audience: str | list[str]) ->
     return await run_in_threadpool(svc.jwt.verify, token, audience)
 
 
-async def api_client(key: str | None = Depends(_api_key),
+#: Headers a reverse proxy adds: a request carrying one came from elsewhere, whatever its peer.
+_PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+_LOOPBACK = ("127.0.0.1", "::1")
+
+
+def local_principal(svc: Service, request: Request) -> Principal | None:
+    """The single-clinic laptop's caller (``local_tenant`` set, ``huizhen serve --local``):
+    a peer on this machine whose request no proxy has forwarded; else None."""
+    local = svc.config.model.local_tenant
+    if (local is None or request.client is None or request.client.host not in _LOOPBACK
+            or any(h in request.headers for h in _PROXY_HEADERS)):
+        return None
+    return Principal(tenant=local, kind="local", actor="local-user")
+
+
+async def api_client(request: Request, key: str | None = Depends(_api_key),
                      svc: Service = Depends(service)) -> Principal:
-    """A REST caller: one of its tenant's API keys."""
+    """A REST caller: one of its tenant's API keys — or, without a key, the local caller
+    of a single-clinic laptop (:func:`local_principal`)."""
+    if not key:
+        local = local_principal(svc, request)
+        if local is not None:
+            return local
     return svc.api_keys.verify(key)

@@ -14,5 +14,5 @@ class Principal:
     """
 
     tenant: str
-    kind: str  # "jwt" or "api-key"
+    kind: str  # "jwt", "api-key" or "local" (serve --local, a caller on this machine)
     actor: str

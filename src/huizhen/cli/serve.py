@@ -27,17 +27,33 @@ def serve(
                                             "$HUIZHEN_SERVICE_CONFIG."),
     workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
     log_level: str = typer.Option("info", help="uvicorn log level."),
+    local: bool = typer.Option(False, "--local", help="One clinic on this machine: the web "
+                               "page and REST API answer callers on this machine without an "
+                               "API key (loopback only; not behind a proxy)."),
 ) -> None:
     """Serve the REST API and CDS Hooks 2.0 services."""
     import uvicorn
 
-    from huizhen.tenants import CONFIG_ENV, load_config
+    from huizhen.errors import InputError
+    from huizhen.tenants import CONFIG_ENV, LOCAL_ENV, load_config, local_config
 
-    loaded = load_config(config)  # validate before binding
+    if local:
+        if config is not None:
+            raise InputError("--local serves one clinic without a tenants file; drop --config "
+                             "(or give the tenants file a local_tenant)", field="--local")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise InputError("--local answers without an API key, so it binds to this machine "
+                             "only", field="--host", value=host)
+        loaded = local_config(port)
+        os.environ[LOCAL_ENV] = str(port)
+    else:
+        loaded = load_config(config)  # validate before binding
     if config is not None:
         os.environ[CONFIG_ENV] = str(config.resolve())
     typer.echo(f"huizhen serving {len(loaded.tenants)} tenant(s) on http://{host}:{port} "
-               f"(CDS Hooks audience base {loaded.service_url})", err=True)
+               f"(CDS Hooks audience base {loaded.service_url})"
+               + ("; open it in a browser on this machine, no API key needed" if local else ""),
+               err=True)
     if workers == 1:
         from huizhen.api import create_app
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
-from huizhen.api.security import api_client
+from huizhen.api.security import api_client, local_principal
 from huizhen.api.state import Service, service
 from huizhen.auth import Principal
 from huizhen.errors import NotFoundError
@@ -20,6 +20,14 @@ from huizhen.web.page import page_router
 
 router = APIRouter(tags=["web"])
 router.include_router(page_router)
+
+
+@router.get("/v1/web/access", summary="Whether this caller needs an API key (the page asks "
+            "once, to show or hide its key field)")
+def access(request: Request, svc: Service = Depends(service)) -> dict[str, Any]:
+    local = local_principal(svc, request)
+    return {"api_key_required": local is None,
+            "tenant": local.tenant if local is not None else None}
 
 
 @router.get("/v1/web/passages/{chunk_id}", summary="A cited passage's full text and its source")

@@ -109,7 +109,7 @@
   const TIMEOUT_S = 20;
   const MAX_FILE = 2000000;
   const $ = (id) => document.getElementById(id);
-  const state = {lang: "zh", tab: "note", answers: [], last: null, fileText: null, fileName: null, decided: {}};
+  const state = {lang: "zh", tab: "note", answers: [], last: null, fileText: null, fileName: null, decided: {}, keyRequired: true};
   const store = window.sessionStorage;
 
   function t(key, vars) {
@@ -246,12 +246,12 @@
   /* ---- talking to the service ---- */
   async function call(method, path, body) {
     const key = $("api-key").value.trim();
-    if (!key) throw new UserError(t("needKey"), "api-key");
+    if (!key && state.keyRequired) throw new UserError(t("needKey"), "api-key");
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), TIMEOUT_S * 1000);
     let resp;
     try {
-      resp = await fetch(path, {method: method, signal: ctl.signal, headers: Object.assign({"X-API-Key": key, "Accept": "application/json"},
+      resp = await fetch(path, {method: method, signal: ctl.signal, headers: Object.assign(key ? {"X-API-Key": key} : {}, {"Accept": "application/json"},
         body ? {"Content-Type": "application/json"} : {}), body: body ? JSON.stringify(body) : undefined});
     } catch (e) {
       throw new UserError(e.name === "AbortError" ? t("timeout", {s: TIMEOUT_S}) : t("network"));
@@ -552,6 +552,11 @@
     applyLang();
     selectTab(TABS.includes(store.getItem("hz.tab")) ? store.getItem("hz.tab") : "note", false);
     $("api-key").addEventListener("change", () => store.setItem("hz.key", $("api-key").value.trim()));
+    // A single-clinic laptop (huizhen serve --local) needs no key: the service says so.
+    fetch("/v1/web/access", {headers: {"Accept": "application/json"}})
+      .then((r) => (r.ok ? r.json() : null))
+      .then((a) => { if (a && a.api_key_required === false) { state.keyRequired = false; $("key-box").hidden = true; } })
+      .catch(() => {});
     $("lang-switch").addEventListener("click", () => {
       state.lang = state.lang === "zh" ? "en" : "zh";
       store.setItem("hz.lang", state.lang);
