@@ -26,6 +26,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _first_answer(http: httpx.Client, process: subprocess.Popen[str], path: str) -> httpx.Response:
+    """GET ``path`` once the server listens (it has 30 s to start)."""
+    deadline = time.time() + 30
+    while True:
+        try:
+            return http.get(path)
+        except httpx.TransportError:
+            assert process.poll() is None, process.communicate()
+            assert time.time() < deadline, "huizhen serve did not start in 30 s"
+            time.sleep(0.1)
+
+
 def test_serve_runs_the_configured_service(tmp_path: Path) -> None:
     signer = CDSClientSigner("https://ehr.example/", generate_key("ES384"), "k1")
     (tmp_path / "ehr.jwks.json").write_text(json.dumps(signer.jwks()))
@@ -43,15 +55,7 @@ def test_serve_runs_the_configured_service(tmp_path: Path) -> None:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         with httpx.Client(base_url=service_url, timeout=5) as http:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    health = http.get("/health")
-                    break
-                except httpx.TransportError:
-                    assert process.poll() is None, process.communicate()
-                    assert time.time() < deadline, "huizhen serve did not start in 30 s"
-                    time.sleep(0.1)
+            health = _first_answer(http, process, "/health")
             assert health.json() == {"status": "ok", "audit_events": None}
             token = signer.token(f"{service_url}/cds-services")
             found = http.get("/cds-services", headers={"Authorization": f"Bearer {token}"})
@@ -97,15 +101,7 @@ def test_serve_local_answers_this_machine_without_a_key(tmp_path: Path) -> None:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    access = http.get("/v1/web/access")
-                    break
-                except httpx.TransportError:
-                    assert process.poll() is None, process.communicate()
-                    assert time.time() < deadline, "huizhen serve did not start in 30 s"
-                    time.sleep(0.1)
+            access = _first_answer(http, process, "/v1/web/access")
             assert access.json() == {"api_key_required": False, "tenant": "local"}
             assert http.get("/v1/audit/events").json() == []
             # A request a proxy forwarded is not "this machine", whatever its peer address.
