@@ -451,18 +451,12 @@ class PostgresStore:
         df: dict[str, int] = dict(self._db.execute("SELECT term, n FROM term_df WHERE term = ANY(%s::text[])",
                                    (terms,)).fetchall())
         idf = [max(math.log((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)), 1e-6) for t in terms]
-        narrow = ""
         args: dict[str, object] = {
             "terms": terms, "idf": idf, "avgdl": max(tokens / max(n, 1.0), 1e-9),
             "query": " | ".join(_lexeme(t) for t in terms), "scopes": list(filters.scopes),
             "wa": float(weights[0]), "wb": float(weights[1]), "wd": float(weights[2]),
             "limit": limit}
-        if filters.language:
-            narrow += " AND c.language = %(language)s"
-            args["language"] = filters.language
-        if filters.source:
-            narrow += " AND c.source = %(source)s"
-            args["source"] = filters.source
+        narrow = _narrowing(filters, args)
         rows = self._db.execute(_BM25.replace("{narrow}", narrow), args).fetchall()  # type: ignore[arg-type]
         return [(int(i), float(s)) for i, s in rows]
 
@@ -476,12 +470,7 @@ class PostgresStore:
                " JOIN chunks c ON c.id = e.chunk_id WHERE c.scope = ANY(%(scopes)s)")
         args: dict[str, object] = {"v": _vector_literal(vector), "scopes": list(filters.scopes),
                                    "limit": limit}
-        if filters.language:
-            sql += " AND c.language = %(language)s"
-            args["language"] = filters.language
-        if filters.source:
-            sql += " AND c.source = %(source)s"
-            args["source"] = filters.source
+        sql += _narrowing(filters, args)
         sql += " ORDER BY e.embedding <=> %(v)s::vector, e.chunk_id LIMIT %(limit)s"
         try:
             rows = self._db.execute(sql, args).fetchall()  # type: ignore[arg-type]
@@ -639,6 +628,19 @@ def _returned(cur: Any) -> list[int]:
             ids.append(int(row[0]))
         if not cur.nextset():
             return ids
+
+
+def _narrowing(filters: Filters, args: dict[str, object]) -> str:
+    """The SQL conditions (on chunks ``c``) of the language and source filters; their values
+    go into ``args``."""
+    narrow = ""
+    if filters.language:
+        narrow += " AND c.language = %(language)s"
+        args["language"] = filters.language
+    if filters.source:
+        narrow += " AND c.source = %(source)s"
+        args["source"] = filters.source
+    return narrow
 
 
 def _vector_literal(vector: np.ndarray) -> str:
