@@ -12,12 +12,14 @@ import pytest
 from huizhen.errors import InputError
 from huizhen.patient.model import Code, CodeSystem, Finding, Patient, Sex
 from huizhen.reasoning.common import (
+    MULTI_WEIGHTS,
     Answers,
     AnyOf,
     Case,
     CommonModel,
     DiseaseInfo,
     Feature,
+    choose_multi_weight,
     learn,
     load_common_model,
 )
@@ -174,6 +176,21 @@ def test_one_of_several_values_by_hand() -> None:
     assert again.counts["asked"]["LOC"] == model.counts["asked"]["LOC"]
 
 
+def test_multi_weight_is_chosen_on_held_out_folds() -> None:
+    # four locations always reported together are one event that plain naive Bayes
+    # counts four times: the held-out log posterior of the truth prefers the lowest power
+    feats = [Feature("F", "B"), Feature("LOC", "M", ("none", "l1", "l2", "l3", "l4"), "none")]
+    every, none = frozenset({"l1", "l2", "l3", "l4"}), frozenset({"none"})
+    cases = []
+    for i in range(12):
+        cases.append(Case("A", Answers({"F": i % 4 != 0, "LOC": every if i % 3 == 0 else none})))
+        cases.append(Case("B", Answers({"F": i % 4 == 0, "LOC": every if i % 2 == 0 else none})))
+    weight, scores = choose_multi_weight(cases, learn(cases, DISEASES, feats), folds=3)
+    assert weight == 0.1 and tuple(scores) == MULTI_WEIGHTS
+    assert [scores[w] for w in MULTI_WEIGHTS] == sorted(scores.values(), reverse=True)
+    assert scores[1.0] == pytest.approx(-0.9189139613, abs=1e-9)
+
+
 def test_headache_and_nausea_note_reaches_the_common_model() -> None:
     from huizhen.patient.text import read_text
     from huizhen.reasoning.common_cases import answers_from_patient
@@ -201,3 +218,22 @@ def test_answer_labels_for_explanations() -> None:
     assert answer_label(model, "E_55", "any of V_89,V_62", "en") == (
         "Do you feel pain somewhere? — one of: forehead, top of the head")
     assert answer_label(_tiny(), "F", "yes") == "F: yes"
+
+
+def test_differential_membership_and_threshold_learned_from_training_cases() -> None:
+    from huizhen.reasoning import common_differential as cd
+
+    # reference differentials: A's cases (F yes) list A only; B's cases (F no) list B and A
+    cases = [Case("A", Answers({"F": True})) for _ in range(50)] + \
+        [Case("B", Answers({"F": False})) for _ in range(50)]
+    refs = [{"A"}] * 50 + [{"A", "B"}] * 50
+    model = learn(cases, DISEASES, FEATURES)
+    threshold, scores = cd.choose_threshold(model, [c.answers for c in cases], refs)
+    # every threshold separates the two patterns on the held-out fifth; ties go to the lowest
+    assert (threshold, scores) == (0.2, dict.fromkeys(cd.THRESHOLDS, 1.0))
+    model.differential = cd.fit(model, [c.answers for c in cases], refs)
+    assert model.differential["threshold"] == 0.2
+    assert [d for d, _ in cd.differential(model, Answers({"F": True}))] == ["A"]
+    assert [d for d, _ in cd.differential(model, Answers({"F": False}))] == ["B", "A"]
+    # per-case F1 averaged: (2 * 1/2 * 1/2 / 1 + 0) / 2
+    assert cd.mean_f1(np.array([[1.0, 1, 0], [1, 0, 0]]), np.array([[1.0, 0, 1], [0, 1, 0]])) == 0.25

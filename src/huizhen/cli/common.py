@@ -92,6 +92,7 @@ def ask_command(
     stop: float = typer.Option(0.99, "--stop", help="Stop when the top diagnosis reaches this."),
 ) -> None:
     """Interactive consultation in the terminal: answer yes / no / don't know."""
+    from huizhen.eval.ddxplus import DEFAULT_TEMPER
     from huizhen.reasoning.common import Answers, load_common_model
     from huizhen.reasoning.next_question import next_questions
 
@@ -114,7 +115,7 @@ def ask_command(
     skipped: set[str] = set()
     asked = 0
     while asked < max_questions:
-        if float(model.posterior(answers, temper=0.5).max()) >= stop:
+        if float(model.posterior(answers, temper=DEFAULT_TEMPER).max()) >= stop:
             break
         # a "don't know" question is not asked again, and it is not evidence
         qs = next_questions(model, answers, k=1, lang=lang, exclude=frozenset(skipped))

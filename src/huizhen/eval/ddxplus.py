@@ -43,8 +43,10 @@ _NO_PATH = Path("<cross-validation fold>")
 METRIC_KEYS = ("patients", "gtpa1", "gtpa", "ddr", "ddp", "ddf1", "il")
 #: Default confidence at which the interactive session stops asking.
 DEFAULT_STOP = 0.99
-#: Likelihood flattening used by the stopping rule (see ``CommonModel.posterior``).
-DEFAULT_TEMPER = 0.5
+#: Likelihood flattening used by the stopping rule (see ``CommonModel.posterior``).  It was
+#: 0.5 while several-value answers counted at full weight; with their learned power
+#: (``multi_weight``) the posterior is less overconfident and 0.75 stops as safely.
+DEFAULT_TEMPER = 0.75
 
 
 @dataclass(slots=True)

@@ -38,6 +38,7 @@ from huizhen.reasoning.common import (
     CommonModel,
     DiseaseInfo,
     Feature,
+    choose_multi_weight,
     learn,
 )
 
@@ -157,14 +158,19 @@ def learn_ddxplus(path: Path, *, params: dict[str, float] | None = None,
                   differential: bool = True) -> CommonModel:
     """Learn the DDXPlus model from a patient CSV (or already-read patients).
 
-    With ``differential`` the reference differentials of these (training) cases
-    also teach which conditions belong in a differential.
+    The power on several-value answers (``multi_weight``) is chosen on held-out
+    folds of these cases unless ``params`` sets it.  With ``differential`` the
+    reference differentials of these (training) cases also teach which
+    conditions belong in a differential.
     """
     kb = load_knowledge()
     rows = patients if patients is not None else read_ddxplus_patients(path, kb)
     cases = [Case(p.pathology, full_profile(kb, p), id=str(p.row)) for p in rows]
     model = learn(cases, ddxplus_diseases(kb), ddxplus_features(kb), support=ddxplus_support(kb),
                   params=params, knowledge=kb.version, source=str(path))
+    if "multi_weight" not in (params or {}):
+        weight, _ = choose_multi_weight(cases, model)
+        model = model.with_params(multi_weight=weight)
     if differential and any(p.differential for p in rows):
         from huizhen.reasoning import common_differential
 

@@ -25,8 +25,12 @@ from scipy.optimize import minimize
 
 from huizhen.reasoning.common import Answers, AnyOf, CommonModel, age_band
 
-#: Membership probability from which a condition is listed in the differential.
+#: Membership probability from which a condition is listed, when too few cases to choose it.
 THRESHOLD = 0.3
+#: Thresholds tried on a held-out fifth of the training cases (see :func:`fit`).
+THRESHOLDS: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+#: Fewest cases for which the threshold is chosen on held-out cases rather than fixed.
+MIN_CASES_TO_CHOOSE = 100
 L2 = 1e-3
 
 
@@ -59,19 +63,14 @@ def _matrix(model: CommonModel, rows: Sequence[Answers], vocab: dict[str, int]) 
     return x
 
 
-def fit(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]]
-        ) -> dict[str, Any]:
-    """Fit one logistic regression per condition; returns the part stored in the model file."""
+def _fit_weights(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]]
+                 ) -> tuple[dict[str, int], np.ndarray]:
     vocab: dict[str, int] = {}
     for a in rows:
         for t in tokens(model, a):
             vocab.setdefault(t, len(vocab))
     x = _matrix(model, rows, vocab)
-    y = np.zeros((len(rows), len(model.diseases)))
-    for i, names in enumerate(differentials):
-        for n in names:
-            if n in model.index:
-                y[i, model.index[n]] = 1.0
+    y = _targets(model, differentials)
     n, f = x.shape
     d = y.shape[1]
 
@@ -86,8 +85,63 @@ def fit(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set
 
     res = minimize(loss, np.zeros(f * d), jac=True, method="L-BFGS-B",
                    options={"maxiter": 300})
-    w = res.x.reshape(f, d)
-    return {"tokens": list(vocab), "weights": np.round(w, 4).tolist(), "threshold": THRESHOLD}
+    return vocab, res.x.reshape(f, d)
+
+
+def _targets(model: CommonModel, differentials: Sequence[set[str]]) -> np.ndarray:
+    y = np.zeros((len(differentials), len(model.diseases)))
+    for i, names in enumerate(differentials):
+        for n in names:
+            if n in model.index:
+                y[i, model.index[n]] = 1.0
+    return y
+
+
+def mean_f1(chosen: np.ndarray, truth: np.ndarray) -> float:
+    """Per-case F1 of chosen vs reference membership (0/1 matrices), averaged (DDXPlus DDF1)."""
+    hit = (chosen * truth).sum(axis=1)
+    r = np.divide(hit, truth.sum(axis=1), out=np.zeros_like(hit), where=truth.sum(axis=1) > 0)
+    p = np.divide(hit, chosen.sum(axis=1), out=np.zeros_like(hit), where=chosen.sum(axis=1) > 0)
+    f1 = np.divide(2 * r * p, r + p, out=np.zeros_like(hit), where=(r + p) > 0)
+    return float(f1.mean()) if len(f1) else 0.0
+
+
+def choose_threshold(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]],
+                     *, seed: int = 0) -> tuple[float, dict[float, float]]:
+    """The membership threshold with the best DDF1 on a held-out fifth of these cases.
+
+    The regressions are fitted on the other four fifths; the held-out cases'
+    differential is, as at inference, the conditions above the threshold plus
+    the top diagnosis of the posterior.  Returns the threshold and each one's DDF1.
+    """
+    order = np.random.default_rng(seed).permutation(len(rows))
+    held = sorted(int(i) for i in order[::5])
+    rest = sorted(set(range(len(rows))) - set(held))
+    vocab, w = _fit_weights(model, [rows[i] for i in rest], [differentials[i] for i in rest])
+    x = _matrix(model, [rows[i] for i in held], vocab)
+    member = 1.0 / (1.0 + np.exp(-(x @ w)))
+    top = np.array([int(np.argmax(model.log_joint(rows[i]))) for i in held])
+    truth = _targets(model, [differentials[i] for i in held])
+    scores: dict[float, float] = {}
+    for t in THRESHOLDS:
+        chosen = (member >= t).astype(float)
+        chosen[np.arange(len(held)), top] = 1.0
+        scores[t] = mean_f1(chosen, truth)
+    return max(THRESHOLDS, key=lambda t: (scores[t], -t)), scores
+
+
+def fit(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]]
+        ) -> dict[str, Any]:
+    """Fit one logistic regression per condition; returns the part stored in the model file.
+
+    The membership threshold is chosen on a held-out fifth of these (training)
+    cases when there are at least ``MIN_CASES_TO_CHOOSE`` of them, else ``THRESHOLD``.
+    """
+    threshold = THRESHOLD
+    if len(rows) >= MIN_CASES_TO_CHOOSE:
+        threshold, _ = choose_threshold(model, rows, differentials)
+    vocab, w = _fit_weights(model, rows, differentials)
+    return {"tokens": list(vocab), "weights": np.round(w, 4).tolist(), "threshold": threshold}
 
 
 def _token_tables(model: CommonModel, vocab: dict[str, int]) -> tuple[np.ndarray, list[str | None], list[str | None]]:
