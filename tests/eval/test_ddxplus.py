@@ -74,7 +74,7 @@ def test_cross_validated_full_profile_on_dev_patients() -> None:
     result = cross_validate(patients, folds=5, learn_differential=False)
     m = result.metrics()
     assert m["patients"] == 1295
-    assert m["gtpa1"] >= 0.99  # recorded: 0.9923 (10 misses, all acute/chronic look-alikes)
+    assert m["gtpa1"] >= 0.995  # recorded: 0.9961 (5 misses, all acute/chronic rhinosinusitis)
     assert m["gtpa"] == 1.0
     assert set(result.misses()) <= {("Chronic rhinosinusitis", "Acute rhinosinusitis"),
                                     ("Acute rhinosinusitis", "Chronic rhinosinusitis"),
