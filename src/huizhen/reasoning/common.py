@@ -16,6 +16,9 @@ next question.  Three things make it more than a textbook naive Bayes:
 * **Answers have their shape.**  Yes/no, one value of a list or a 0–10 scale,
   several values of a list (where the pain is), age band and sex are each
   modelled with their own likelihood table, smoothed towards the pooled rate.
+  A several-value answer counts with a power ``multi_weight`` on its likelihood:
+  its values are one correlated event (neighbouring locations come together),
+  and plain naive Bayes would count that event once per value.
 
 The model file holds counts, not probabilities, so smoothing can be changed
 without relearning; it is JSON with a format name and a version, and a file of

@@ -307,8 +307,9 @@ def answers_from_patient(model: CommonModel, patient: Patient) -> Answers:
     DDXPlus codes are used as they are (``Finding.value`` for one-value and
     several-value evidences, or an ``E_204_@_V_10`` token); HPO codes go through
     the pack's HPO ↔ evidence table; for a generic model a finding's code (or
-    its label) is the feature id.  Excluded findings answer "no"; findings
-    the model cannot use are listed in ``Answers.unknown``.  Family history
+    its label) is the feature id.  Excluded findings answer "no" (an excluded HPO
+    term that sets values, "no headache", is not "no pain anywhere": it is listed
+    as unusable); findings the model cannot use are listed in ``Answers.unknown``.  Family history
     findings are not the patient's own and are skipped.
     """
     kb = load_knowledge() if model.knowledge else None
