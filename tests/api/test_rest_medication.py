@@ -79,7 +79,7 @@ def test_medication_check_refuses_bad_input_precisely(http: httpx.Client, api_ke
                          json={"patient": bundle, "proposed": ["aspirin"]})
     assert response.status_code == 422
     assert response.json()["error"]["message"] == (
-        "text: MedicationRequest/warfarin-5mg: status='maybe': not in the required FHIR value "
+        "patient: MedicationRequest/warfarin-5mg: status='maybe': not in the required FHIR value "
         "set (active, cancelled, completed, draft, entered-in-error, on-hold, stopped, unknown)")
     response = http.post("/v1/medication-check", headers=key, json={"proposed": ["aspirin"]})
     assert response.status_code == 422

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from huizhen.cli.app import app, eval_app, kb_app
+from huizhen.cli.app import app
 
 #: Modules that register commands; each is imported for its side effect.
 _COMMAND_MODULES: list[str] = [

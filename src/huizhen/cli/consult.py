@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,11 +14,11 @@ from huizhen.cli.app import app
 def consult_cmd(
     patient: Annotated[str, typer.Argument(help="Patient file (FHIR bundle, phenopacket, case JSON/YAML, "
                                                 "text note) or the note itself in quotes.")],
-    kb: Annotated[Optional[str], typer.Option(help="Knowledge base: a file or postgresql:// URL (default: the user's).")] = None,
-    tenant: Annotated[Optional[str], typer.Option(help="Hospital tenant whose documents may be cited.")] = None,
-    propose: Annotated[Optional[list[str]], typer.Option(help="A drug you plan to prescribe (repeatable); "
+    kb: Annotated[str | None, typer.Option(help="Knowledge base: a file or postgresql:// URL (default: the user's).")] = None,
+    tenant: Annotated[str | None, typer.Option(help="Hospital tenant whose documents may be cited.")] = None,
+    propose: Annotated[list[str] | None, typer.Option(help="A drug you plan to prescribe (repeatable); "
                                                                "it is checked with the patient's own.")] = None,
-    lang: Annotated[Optional[str], typer.Option(help="Report language: zh or en (default: the note's).")] = None,
+    lang: Annotated[str | None, typer.Option(help="Report language: zh or en (default: the note's).")] = None,
     top: Annotated[int, typer.Option(min=1, max=50, help="Entries in the differential.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     as_md: Annotated[bool, typer.Option("--md", help="Print the report as Markdown.")] = False,

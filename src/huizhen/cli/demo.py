@@ -7,7 +7,7 @@ older patient on risky medications, and a published rare-disease phenopacket.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -38,7 +38,7 @@ def example_path(rel: Path) -> Path:
 @app.command("demo")
 def demo(
     top: Annotated[int, typer.Option("--top", min=1, help="Entries in each differential.")] = 5,
-    kb: Annotated[Optional[str], typer.Option(help="Knowledge base to cite: a file or postgresql:// URL (default: the user's).")] = None,
+    kb: Annotated[str | None, typer.Option(help="Knowledge base to cite: a file or postgresql:// URL (default: the user's).")] = None,
 ) -> None:
     """Run the consult on the bundled example patients."""
     from huizhen.consult import consult, load_knowledge

@@ -84,7 +84,6 @@ def knowledge_search(
     svc: Service = Depends(service),
 ) -> dict[str, Any]:
     from huizhen.retrieval import default_kb_path, search
-
     from huizhen.store.factory import store_exists
 
     kb = svc.config.kb_path(principal.tenant) or default_kb_path()

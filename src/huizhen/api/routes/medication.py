@@ -19,29 +19,27 @@ from huizhen.api.state import Service, service
 from huizhen.api.wire.rest import MedicationCheckIn
 from huizhen.audit import ShownCard
 from huizhen.auth import Principal
+from huizhen.patient.model import Patient
 
 router = APIRouter(prefix="/v1", tags=["REST"])
 
 
-def patient_content(body: MedicationCheckIn) -> str:
-    """The patient as text for the intake sniffer.
+def read_body_patient(body: MedicationCheckIn) -> Patient:
+    """The patient of a medication check: a JSON patient (FHIR checks enforced) or a note."""
+    from huizhen.patient.parse import read_patient
 
-    Always ends with a newline: ``load_patient`` reads a one-line string that
-    names an existing file *as that file*, which a network caller must never
-    be able to trigger.
-    """
     if body.patient is not None:
-        return json.dumps(body.patient, ensure_ascii=False) + "\n"
-    return (body.text or "") + "\n"
+        return read_patient(json.dumps(body.patient, ensure_ascii=False), name="patient",
+                            strict=True)
+    return read_patient(body.text or "", name="text", strict=True)
 
 
 @router.post("/medication-check", summary="Check a patient's medications and proposed drugs")
 def medication_check(body: MedicationCheckIn, principal: Principal = Depends(api_client),
                      svc: Service = Depends(service)) -> dict[str, Any]:
     from huizhen import safety
-    from huizhen.patient.parse import load_patient
 
-    patient = load_patient(patient_content(body), strict=True)
+    patient = read_body_patient(body)
     report = safety.check(patient, proposed=body.proposed)
     result = report.to_dict()
     shown = []

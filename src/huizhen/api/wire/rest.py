@@ -123,8 +123,3 @@ class MedicationCheckIn(_Body):
         if (self.patient is None) == (self.text is None):
             raise ValueError("give exactly one of patient or text")
         return self
-
-
-class ConsultIn(MedicationCheckIn):
-    lang: Literal["en", "zh"] | None = Field(default=None, description="Report language; "
-                                             "default: the patient's.")
