@@ -7,15 +7,13 @@ is called with httpx, exactly as an EHR or a hospital system would call it.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from live_server import LiveServer
 
 from huizhen.api import create_app
 from huizhen.auth.client import CDSClientSigner, generate_key
@@ -24,30 +22,6 @@ from huizhen.tenants import ServiceConfig, build_config, hash_api_key
 SERVICE_URL = "https://cds.example.org"
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "cds-hooks"
 KEY_A, KEY_B = "hz-a-0123456789abcdef", "hz-b-fedcba9876543210"
-
-
-class LiveServer:
-    """uvicorn serving an app on an ephemeral loopback port, in a thread."""
-
-    def __init__(self, app: Any) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="off", ws="none", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.time() + 10
-        while not self.server.started:
-            if time.time() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -9,14 +9,13 @@ one hospital, an API key and a knowledge base holding one document.
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from live_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -58,8 +57,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     if missing:
         pytest.skip(missing)
 
-    import uvicorn
-
     from huizhen.api import create_app
     from huizhen.knowledge.corpus import ingest
     from huizhen.retrieval import open_kb
@@ -82,21 +79,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
     knowledge()  # loaded before the browser's first consult, whatever the machine's load
     app = create_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off", ws="none", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        if time.time() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield Site(url=f"http://127.0.0.1:{port}", key=KEY, app=app)
+        with LiveServer(app) as url:
+            yield Site(url=url, key=KEY, app=app)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         app.state.huizhen.audit.close()
         close_all()
         for k, v in saved.items():

@@ -3,13 +3,12 @@ the consult still audited under the local tenant — in real Chromium."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from live_server import LiveServer
 from web.test_page_browser import NOTE, _by_id, _consult, _css, _wait
 
 
@@ -17,8 +16,6 @@ from web.test_page_browser import NOTE, _by_id, _consult, _css, _wait
 def local_url(site: Any, tmp_path: Path) -> Iterator[str]:
     """A second server whose one tenant is open to this machine (``site`` brings the browser
     check and the loaded knowledge)."""
-    import uvicorn
-
     from huizhen.api import create_app
     from huizhen.tenants import build_config
 
@@ -26,19 +23,10 @@ def local_url(site: Any, tmp_path: Path) -> Iterator[str]:
                            "tenants": [{"id": "local", "knowledge_base": "kb.sqlite"}],
                            "local_tenant": "local"}, base_dir=tmp_path)
     app = create_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off", ws="none", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not server.started:
-        assert time.time() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+        with LiveServer(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         app.state.huizhen.audit.close()
 
 
