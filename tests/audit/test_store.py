@@ -144,6 +144,21 @@ def test_nonces_are_claimed_once_across_connections(store, audit_url: str) -> No
         other.close()
 
 
+def test_expired_nonces_are_pruned_now_and_then(store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    assert store.claim_nonce("iss", "old", clock[0] + 10) is True  # first call prunes
+    clock[0] += 20  # "old" has expired, but the next pruning is not due yet
+    assert store.claim_nonce("iss", "new", clock[0] + 10) is True
+    assert store.claim_nonce("iss", "old", clock[0] + 10) is False
+    clock[0] += store.NONCE_PRUNE_EVERY  # due: expired ids go, live ones stay
+    assert store.claim_nonce("iss", "newer", clock[0] + 100) is True
+    assert store.claim_nonce("iss", "old", clock[0] + 10) is True
+    assert store.claim_nonce("iss", "newer", clock[0] + 100) is False
+
+
 def test_patient_ids_are_keyed_hashes() -> None:
     assert pseudonymise("1288992", b"k1") == pseudonymise("1288992", b"k1")
     assert pseudonymise("1288992", b"k1") != pseudonymise("1288992", b"k2")

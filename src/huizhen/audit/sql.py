@@ -92,6 +92,7 @@ CREATE TABLE IF NOT EXISTS nonces (
   issuer TEXT NOT NULL, jti TEXT NOT NULL, expires_at {real} NOT NULL,
   PRIMARY KEY (issuer, jti)
 );
+CREATE INDEX IF NOT EXISTS nonces_expiry ON nonces (expires_at);
 """
 
 
@@ -110,8 +111,13 @@ class SQLAuditStore:
     where: str = ""
     _key: bytes = b""
 
+    #: Seconds between two prunings of expired JWT ids (a pruned id is refused by its ``exp``
+    #: anyway; pruning on every call made each hook call scan the table).
+    NONCE_PRUNE_EVERY = 30.0
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._next_prune = 0.0
 
     # -- backend hooks -----------------------------------------------------------
 
@@ -209,7 +215,10 @@ class SQLAuditStore:
 
     def claim_nonce(self, issuer: str, jti: str, expires_at: float) -> bool:
         with self._lock, self._write():
-            self._run("DELETE FROM nonces WHERE expires_at < ?", (time.time(),))
+            now = time.time()
+            if now >= self._next_prune:
+                self._run("DELETE FROM nonces WHERE expires_at < ?", (now,))
+                self._next_prune = now + self.NONCE_PRUNE_EVERY
             row = self._run(
                 "INSERT INTO nonces (issuer, jti, expires_at) VALUES (?,?,?) "
                 "ON CONFLICT DO NOTHING RETURNING jti", (issuer, jti, expires_at)).fetchone()
