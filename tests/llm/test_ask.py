@@ -55,12 +55,14 @@ def test_marking_instead_of_removing(kb, server: FakeLLM, client: ChatClient) ->
 
 
 def test_chinese_question_answer_and_citation_check(kb, server: FakeLLM, client: ChatClient) -> None:  # type: ignore[no-untyped-def]
-    server.push("痛风急性发作多见于第一跖趾关节，表现为突然剧痛和红肿[1]。急性期可用秋水仙碱[2]。"
-                "痛风患者应终身服用华法林[2]。")
-    a = ask_kb("痛风急性发作的临床表现和治疗？", kb=kb, top=2, client=client, search_mode="lexical")
+    server.push("痛风急性发作多见于第一跖趾关节，表现为突然剧痛和红肿[1]。急性期可用秋水仙碱[4]。"
+                "痛风患者应终身服用华法林[4]。")
+    a = ask_kb("痛风急性发作的临床表现和治疗？", kb=kb, top=4, client=client, search_mode="lexical")
     assert a.lang == "zh" and a.supported
-    assert [s.heading for s in a.sources] == ["痛风 › 临床表现", "痛风 › 治疗"]
-    assert a.text == "痛风急性发作多见于第一跖趾关节，表现为突然剧痛和红肿[1]。急性期可用秋水仙碱[2]。"
+    # The English gout passages are found too: Chinese medical names are bridged to English.
+    assert [s.heading for s in a.sources] == ["痛风 › 临床表现", "Gout › Symptoms", "Gout › Treatment",
+                                              "痛风 › 治疗"]
+    assert a.text == "痛风急性发作多见于第一跖趾关节，表现为突然剧痛和红肿[1]。急性期可用秋水仙碱[4]。"
     assert a.removed[0].claim == "痛风患者应终身服用华法林。"
     assert "问题：痛风急性发作的临床表现和治疗？" in server.requests[0]["messages"][1]["content"]
 
