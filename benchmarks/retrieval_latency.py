@@ -43,20 +43,6 @@ def _summary(values: list[float]) -> dict[str, float]:
             "p95": round(_pct(values, 0.95), 2), "max": round(max(values), 2)}
 
 
-def _questions(path: Path, limit: int) -> list[str]:
-    out: list[str] = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                out.append(str(rec["question"]))
-            except (json.JSONDecodeError, KeyError, TypeError):
-                sys.exit(f"{path}:{n}: not a JSON object with a 'question' field")
-    return out[:limit] if limit else out
-
-
 def measure(store: Any, questions: list[str], mode: str) -> dict[str, Any]:
     from huizhen.retrieval import dense
     from huizhen.retrieval.search import filters_for, ranked_ids, search
@@ -107,10 +93,16 @@ def main() -> None:
     args = parser.parse_args()
     if not args.kb.exists():
         sys.exit(f"{args.kb}: no knowledge base here; build one with `huizhen kb init --kb {args.kb}`")
+    from huizhen.errors import HuizhenError
+    from huizhen.eval.retrieval import load_questions
     from huizhen.retrieval.search import open_kb
 
     store = open_kb(args.kb, must_exist=True)
-    questions = _questions(args.questions, args.limit)
+    try:
+        questions = [q.question for q in load_questions(args.questions)]
+    except HuizhenError as err:
+        sys.exit(str(err))
+    questions = questions[:args.limit] if args.limit else questions
     if not questions:
         sys.exit(f"{args.questions}: no questions")
     results = [measure(store, questions, mode) for mode in args.mode or ["hybrid"]]

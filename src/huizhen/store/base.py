@@ -19,6 +19,20 @@ import numpy as np
 from huizhen.store.model import Document, DocumentInfo, StoredChunk
 
 
+def list_documents_sql(*, scoped: bool, placeholder: str, collate: str = "") -> str:
+    """The one query behind ``list_documents`` on every SQL backend: each document with its
+    section, chunk and embedded-chunk counts, by scope then id.  ``placeholder`` is the
+    driver's parameter mark; ``collate`` makes the order bytewise where the default is not."""
+    where = f"WHERE d.scope = {placeholder}" if scoped else ""
+    return ("SELECT d.doc_id, d.title, d.source, d.url, d.license, d.language, d.version,"
+            " d.scope, d.content_hash,"
+            " (SELECT COUNT(*) FROM sections s WHERE s.document_id = d.id),"
+            " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id),"
+            " (SELECT COUNT(*) FROM chunks c JOIN embeddings e ON e.chunk_id = c.id"
+            "  WHERE c.document_id = d.id)"
+            f" FROM documents d {where} ORDER BY d.scope{collate}, d.doc_id{collate}")
+
+
 @dataclass(frozen=True)
 class ChunkRow:
     """A chunk ready to store: its text plus the index terms of each lexical field."""

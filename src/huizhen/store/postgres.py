@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from huizhen.errors import KnowledgeError
-from huizhen.store.base import ChunkRow, Filters, VectorSet
+from huizhen.store.base import ChunkRow, Filters, VectorSet, list_documents_sql
 from huizhen.store.model import Document, DocumentInfo, StoredChunk
 
 SCHEMA_NAME = "huizhen_kb"
@@ -423,18 +423,8 @@ class PostgresStore:
 
     @_locked
     def list_documents(self, scope: str | None = None) -> list[DocumentInfo]:
-        sql = (
-            "SELECT d.doc_id, d.title, d.source, d.url, d.license, d.language, d.version, d.scope,"
-            " d.content_hash,"
-            " (SELECT COUNT(*) FROM sections s WHERE s.document_id = d.id),"
-            " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id),"
-            " (SELECT COUNT(*) FROM chunks c JOIN embeddings e ON e.chunk_id = c.id"
-            "  WHERE c.document_id = d.id)"
-            " FROM documents d {where} ORDER BY d.scope COLLATE \"C\", d.doc_id COLLATE \"C\"")
-        if scope is None:
-            rows = self._db.execute(sql.format(where="")).fetchall()
-        else:
-            rows = self._db.execute(sql.format(where="WHERE d.scope = %s"), (scope,)).fetchall()
+        sql = list_documents_sql(scoped=scope is not None, placeholder="%s", collate=' COLLATE "C"')
+        rows = self._db.execute(sql, () if scope is None else (scope,)).fetchall()
         return [DocumentInfo(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], int(r[9]),
                              int(r[10]), int(r[11])) for r in rows]
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from huizhen.errors import KnowledgeError
-from huizhen.store.base import ChunkRow, Filters, VectorSet
+from huizhen.store.base import ChunkRow, Filters, VectorSet, list_documents_sql
 from huizhen.store.model import Document, DocumentInfo, StoredChunk
 
 SCHEMA_VERSION = "1"
@@ -193,18 +193,8 @@ class SQLiteStore:
 
     @_locked
     def list_documents(self, scope: str | None = None) -> list[DocumentInfo]:
-        sql = (
-            "SELECT d.doc_id, d.title, d.source, d.url, d.license, d.language, d.version, d.scope,"
-            " d.content_hash,"
-            " (SELECT COUNT(*) FROM sections s WHERE s.document_id = d.id),"
-            " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id),"
-            " (SELECT COUNT(*) FROM chunks c JOIN embeddings e ON e.chunk_id = c.id"
-            "  WHERE c.document_id = d.id)"
-            " FROM documents d {where} ORDER BY d.scope, d.doc_id")
-        if scope is None:
-            rows = self._db.execute(sql.format(where=""))
-        else:
-            rows = self._db.execute(sql.format(where="WHERE d.scope = ?"), (scope,))
+        sql = list_documents_sql(scoped=scope is not None, placeholder="?")
+        rows = self._db.execute(sql, () if scope is None else (scope,))
         return [DocumentInfo(*r) for r in rows]
 
     # -- search -------------------------------------------------------------------------
