@@ -128,3 +128,19 @@ def test_alert_without_an_effect_names_its_trigger_and_keeps_the_engine_notes(kn
     preg = [a for a in report.alerts if a.type == "pregnancy"]
     assert [(a.severity, a.interrupt, a.message) for a in preg] == [("major", True, "ibuprofen: pregnant")]
     assert preg[0].management.endswith("(applies from week 20; gestational age not given)")
+
+
+def test_the_report_says_when_no_common_condition_stands_out(know) -> None:  # type: ignore[no-untyped-def]
+    from huizhen.patient.parse import read_patient
+
+    vague = consult(read_patient("35 year old woman, headache and nausea for two days, no fever."),
+                    knowledge=know)
+    top = vague.differential[0]
+    assert top.engines == ["common"] and top.probability < 0.5
+    assert vague.notes[0] == (
+        f"no condition of the common-disease model (49 conditions) stands out (the best has "
+        f"{top.probability:.0%}): conditions outside the model are not in this list, and its "
+        "probabilities are relative among its own conditions only")
+    clear = consult(load_patient(EXAMPLES / "consult" / "zh_fever_cough.txt"), knowledge=know)
+    assert clear.differential[0].probability > 0.5
+    assert not any(n.startswith("常见病模型（共 49 种疾病）") for n in clear.notes)

@@ -84,7 +84,14 @@ _NOTES = {
                "zh": "常见病模型无法识别以下表现，其排序未考虑这些表现："},
     "empty": {"en": "no usable findings: the differential is empty; answer the questions below",
               "zh": "没有可用的临床表现，鉴别诊断为空；请回答下面的问题"},
+    "no_fit": {"en": "no condition of the common-disease model ({n} conditions) stands out (the "
+                     "best has {p:.0%}): conditions outside the model are not in this list, and "
+                     "its probabilities are relative among its own conditions only",
+               "zh": "常见病模型（共 {n} 种疾病）中没有明显吻合本例的疾病（最高 {p:.0%}）：模型未"
+                     "收录的疾病不会出现在列表中，其概率仅为这些疾病之间的相对值"},
 }
+#: Below this top probability the report says that no common condition stands out.
+NO_CLEAR_FIT = 0.5
 
 
 def _lang(patient: Patient, lang: str | None) -> str:
@@ -182,6 +189,8 @@ def consult(patient: Patient, *, knowledge: Knowledge | None = None, tenant: str
     if routing.use_common and common_cands:
         entries_common = fusion.common_entries(common_cands, know.common, lang, weight=1 - routing.rare_weight
                                                if routing.use_rare else 1.0)
+    if entries_common and common_top is not None and common_top < NO_CLEAR_FIT:
+        notes.append(_NOTES["no_fit"][lang].format(n=len(know.common.diseases), p=common_top))
     entries_rare: list[DifferentialEntry] = []
     if routing.use_rare:
         rres = know.ranker.rank(query_from_patient(patient), top=top)
