@@ -291,3 +291,37 @@ def test_pronouns_inside_a_term_and_delay_endings() -> None:
         ("HP:0000750", True, "confirmed", "text", "语言发育延迟"),
         ("HP:0000103", True, "confirmed", "text", "尿量明显增多"),
     ]
+
+
+@pytest.mark.parametrize(("text", "present", "excluded"), [
+    # one fall that caused an injury is not the phenotype Falls; falling often is
+    ("Swollen painful knee after a minor fall.", ["HP:0030839"], []),
+    ("Unsteady, now falls often.", ["HP:0002317", "HP:0002527"], []),
+    ("轻微跌倒后膝关节肿痛。", ["HP:0030839", "HP:0001386"], []),
+    ("现常跌倒。", ["HP:0002527"], []),
+    # wrong-sense words: anatomy, rigors, the tonic phase of a seizure
+    ("Burrows seen in the finger webs.", [], []),
+    ("Fevers and shaking chills.", ["HP:0001945", "HP:0025143"], []),
+    ("突然全身强直、继之四肢抽搐。", ["HP:0001250"], []),
+    # coding choices from HPO's own synonyms (see lexicon.tsv)
+    ("Numbness in both feet, tingling in the fingers.", ["HP:0033748", "HP:0033660"], []),
+    ("双足麻木，手指发麻。", ["HP:0033748", "HP:0033660"], []),
+    ("Yellow eyes and dark urine.", ["HP:0032106", "HP:0040319"], []),
+    ("巩膜黄染，杵状指。", ["HP:0032106", "HP:0100759"], []),
+    ("长期排尿费力，无尿痛。", ["HP:0000019"], ["HP:0100518"]),
+    # a sentence that makes a general finding specific, by the specific term's definition
+    ("Sudden worst-ever headache.", ["HP:0030907"], []),
+    ("突发胸痛，深吸气时加重。", ["HP:0033771"], []),
+    ("Vomiting green fluid.", ["HP:0034754"], []),
+    ("咳后呕吐。", ["HP:0034783"], []),
+    ("双眼球结膜可见毛细血管扩张，反复鼻窦炎。", ["HP:0000524", "HP:0011108"], []),
+    ("Sudden right arm and leg weakness.", ["HP:0001269"], []),
+    # no term across a comma; 肝肋下未触及 states the absence
+    ("Tingling in the fingers, painful muscle cramps.", ["HP:0033660", "HP:0003326",
+                                                         "HP:0003394"], []),
+    ("肝肋下3cm，脾肋下未触及。", ["HP:0002240"], ["HP:0001744"]),
+])
+def test_wrong_senses_coding_choices_and_qualifiers(text: str, present: list[str],
+                                                    excluded: list[str]) -> None:
+    p = read_text(text)
+    assert (p.hpo_ids(present=True), p.hpo_ids(present=False)) == (present, excluded)

@@ -31,6 +31,8 @@ from huizhen.patient.text.zh_compose import compositions
 SUPPLEMENT = PACKAGE_DATA / "intake" / "lexicon.tsv"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
 STOPWORDS = frozenset({"the", "a", "an", "of"})
+#: The id of supplement rows written "-": a phrase that is no finding ("finger webs").
+NO_FINDING = ""
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'\-]*|\d+(?:\.\d+)?")
 _BRIT = [("oedema", "edema"), ("oesophag", "esophag"), ("haem", "hem"), ("aemia", "emia"),
          ("paed", "ped"), ("dyspnoea", "dyspnea"), ("diarrhoea", "diarrhea"),
@@ -235,7 +237,9 @@ def build_lexicon() -> Lexicon:
 def _build(hpo: Any) -> Lexicon:
     lex = Lexicon(release=hpo.release)
     for hpo_id, lang, term in read_supplement():
-        cur, _ = hpo.resolve(hpo_id)
+        # "-": words that are no finding although a label spells them (finger webs, bare
+        # 强直); indexed with the empty id, matched like any term, then dropped by the matcher
+        cur = NO_FINDING if hpo_id == "-" else hpo.resolve(hpo_id)[0]
         negated = lang.endswith("-neg")
         if lang.startswith("en"):
             _add_en(lex, term, cur, curated=True, negated=negated)

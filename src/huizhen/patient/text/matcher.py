@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from huizhen.patient.text.lexicon import (
     BAG_SKIP,
+    NO_FINDING,
     Lexicon,
     bag,
     build_lexicon,
@@ -65,7 +66,7 @@ def _one(text: str, tok: tuple[str, int, int]) -> tuple[str]:
 
 def _breaks(text: str, window: list[tuple[str, int, int]]) -> bool:
     """A sentence or clause break between two words of ``window``."""
-    return any(re.search(r"[.;:!?]", text[a[2]:b[1]]) for a, b in itertools.pairwise(window))
+    return any(re.search(r"[.;:!?,]", text[a[2]:b[1]]) for a, b in itertools.pairwise(window))
 
 
 def _match_en(text: str, lex: Lexicon) -> list[Mention]:
@@ -77,7 +78,8 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
         hit = None
         for n in range(min(lex.en_max, len(toks) - i), 0, -1):
             if n > 1 and _breaks(text, toks[i:i + n]):
-                continue  # "pulse irregular. Periods ..." is not "irregular periods"
+                continue  # "pulse irregular. Periods ..." is not "irregular periods", nor
+                # "in the fingers, painful muscle cramps" finger pain
             key = tuple(t for t, _, _ in toks[i:i + n]) if n > 1 else _one(text, toks[i])
             if n == 1 and key in lex.en_upper and not text[toks[i][1]:toks[i][2]].isupper():
                 continue  # "does" is not DOE
@@ -303,7 +305,11 @@ ZH_SKIPPABLE = ("明显", "剧烈", "轻度", "中度", "重度", "轻微", "稍
                 "大量", "少量", "散在", "突发", "突然", "逐渐", "进行性", "多发", "较前",
                 # how a pain or cough is described: 压榨样疼痛, 痉挛性咳嗽
                 "压榨样", "压榨性", "烧灼样", "针刺样", "刀割样", "撕裂样", "紧缩样", "痉挛性",
-                "搏动性", "压迫性", "闷胀样")
+                "搏动性", "压迫性", "闷胀样",
+                # pitting or not, an oedema of the legs is still 双下肢水肿
+                "非凹陷性", "凹陷性",
+                # 无痛性淋巴结肿大: painless describes the finding (无 here is no negation)
+                "无痛性", "对称性")
 _ZH_SKIP = re.compile("|".join(sorted(ZH_SKIPPABLE, key=len, reverse=True)))
 
 
@@ -347,4 +353,95 @@ def find_mentions(text: str, lexicon: Lexicon | None = None) -> list[Mention]:
         if out and m.start < out[-1].end:
             continue
         out.append(m)
+    out = [m for m in out if m.hpo_id != NO_FINDING and not _fall_as_event(text, m)]
+    for m in out:
+        m.hpo_id = _qualified(text, m)
+    return out + _swollen_too(text, out, lex)
+
+
+_ARTHRITIS = "HP:0001369"
+
+
+def _swollen_too(text: str, found: list[Mention], lex: Lexicon) -> list[Mention]:
+    """膝关节肿痛, 手指关节红肿热痛: 肿痛 states two findings, the pain the longest match
+    read and the swelling of the same part (膝关节肿), added with the same span."""
+    out = []
+    s = simplified(text)
+    for m in found:
+        word = next((w for w in ("红肿热痛", "肿胀疼痛", "肿痛") if s[m.start:m.end].endswith(w)), None)
+        if word is None or not _CJK.match(m.text[:1]) or m.hpo_id == _ARTHRITIS:
+            continue  # 关节肿痛 read as Arthritis already says the joints are swollen
+        part = _ZH_SKIP.sub("", s[m.start:m.end - len(word)])
+        for p in (part, part.lstrip(_ZH_SIDE)):
+            hpo_id = lex.zh.get(p + "肿") if p else None
+            if hpo_id and hpo_id != m.hpo_id:
+                out.append(Mention(hpo_id, m.start, m.end, m.text, m.negated))
+                break
     return out
+
+
+#: A general finding that the words of its own sentence make a more specific HPO term,
+#: by that term's definition: (general id, specific id, pattern in the sentence before
+#: the mention, pattern in the sentence after it).  Only the mention's own sentence
+#: (English) or sentence up to 。； (Chinese) is looked at.
+QUALIFIERS: tuple[tuple[str, str, str | None, str | None], ...] = (
+    # Pleuritic chest pain: chest pain worse on breathing in (or coughing)
+    ("HP:0100749", "HP:0033771", r"pleuritic",
+     (r"^.{0,40}?(pleuritic|worse (on|with|when) (deep |taking a deep )?(breath|breathing|inspiration"
+      r"|inhal|cough)|(深)?吸气时加重|深呼吸时加重|呼吸时加重|咳嗽时加重)")),
+    # Thunderclap headache: sudden, the most severe ever
+    ("HP:0002315", "HP:0030907", r"(worst[- ]ever|the worst|thunderclap|霹雳样)[^.。；;]{0,12}$",
+     r"^.{0,30}?(worst[- ]ever|worst of (her|his|my) life|thunderclap|一生中最剧烈|霹雳样)"),
+    # Bilious emesis: vomiting green fluid or bile
+    ("HP:0002013", "HP:0034754", None,
+     r"^.{0,12}?(green|bile|bilious|黄绿色|绿色|胆汁)"),
+    # Posttussive emesis: vomiting after coughing
+    ("HP:0002013", "HP:0034783", r"(咳后|咳嗽后|after (the )?cough\w*( fits?| bouts?)?\s*)$",
+     r"^\s*(after (the |a )?(cough|coughing)|后咳|于咳嗽后)"),
+    # Whooping cough: a cough ending in a whoop
+    ("HP:0012735", "HP:0031247", r"(whoop|鸡鸣样)", r"^.{0,40}?(whoop|鸡鸣样)"),
+    # Recurrent sinusitis
+    ("HP:0000246", "HP:0011108", r"(recurrent|repeated|frequent|反复|多次)[^,，.。；;]{0,25}$", None),
+    # Conjunctival telangiectasia: telangiectasia on the conjunctiva / whites of the eyes
+    ("HP:0001009", "HP:0000524", r"(结膜|conjunctiva|whites? of the eyes?|sclera)[^。；;.]{0,12}$",
+     r"^.{0,20}?(结膜|conjunctiva|whites? of the eyes?|sclera)"),
+    # Progressive hearing impairment: hearing that keeps getting worse
+    ("HP:0000365", "HP:0001730", r"(progressive|进行性|渐进性)[^,，.。；;]{0,10}$",
+     r"^.{0,20}?(getting worse|worsening|progressive|逐渐加重|进行性)"),
+)
+
+
+def _qualified(text: str, m: Mention) -> str:
+    for general, specific, before_pat, after_pat in QUALIFIERS:
+        if m.hpo_id != general:
+            continue
+        stops = ".;。；\n" if not _CJK.match(m.text[:1]) else "。；;\n"
+        start = max(text.rfind(ch, 0, m.start) for ch in stops) + 1
+        ends = [i for i in (text.find(ch, m.end) for ch in stops) if i >= 0]
+        before, after = text[start:m.start], text[m.end:min(ends) if ends else len(text)]
+        if specific == "HP:0001730" and re.search(r"逐渐|进行性|渐进", m.text):
+            return specific  # 听力逐渐下降: the degree word is inside the match
+        if (before_pat and re.search(before_pat, before, re.IGNORECASE)) or \
+                (after_pat and re.search(after_pat, after, re.IGNORECASE)):
+            return specific
+    return m.hpo_id
+
+
+FALLS = "HP:0002527"
+#: "after a minor fall", "a fall from a ladder", 轻微跌倒后, 摔倒后: one fall that caused
+#: an injury, not the phenotype *Falls* (a tendency to fall; "falls often", 反复跌倒).
+_A_FALL_BEFORE = re.compile(r"\b(a|one|minor|single|after|following|recent|simple|trivial)"
+                            r"(\s+(minor|small|slight|simple|trivial|mechanical))?\s*$", re.IGNORECASE)
+_A_FALL_AFTER = re.compile(r"^\s*(from|off|onto|down|on\s+(the|to|her|his))\b", re.IGNORECASE)
+_ZH_FALL_BEFORE = re.compile(r"(轻微|不慎|不小心|一次|意外)$")
+
+
+def _fall_as_event(text: str, m: Mention) -> bool:
+    if m.hpo_id != FALLS:
+        return False
+    before, after = text[max(0, m.start - 30):m.start], text[m.end:m.end + 12]
+    if _CJK.match(m.text[:1]):
+        return bool(_ZH_FALL_BEFORE.search(before)) or after.startswith(("后", "致", "伤", "时"))
+    if m.text.lower() != "fall":
+        return False  # "falls", "falls often": the phenotype
+    return bool(_A_FALL_BEFORE.search(before) or _A_FALL_AFTER.search(after))

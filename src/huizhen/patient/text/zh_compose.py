@@ -15,9 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 PAIN_WORDS = ("痛", "疼", "疼痛", "酸痛", "胀痛", "刺痛", "隐痛", "绞痛", "钝痛", "剧痛", "灼痛", "肿痛",
-              "烧灼痛", "痛疼")
+              "烧灼痛", "痛疼", "锐痛", "红痛", "红肿热痛", "肿胀疼痛")
 SWELLING_WORDS = ("肿", "肿胀", "水肿", "浮肿")
-NUMB_WORDS = ("麻木", "发麻", "麻")
+#: 发麻 / 麻 (tingling, pins and needles) is *Paresthesia*; 麻木 (numbness, loss of
+#: feeling) is *Hypoesthesia*, whose HPO exact synonym is "Numbness" (see NUMB_PART).
+NUMB_WORDS = ("发麻", "麻")
+NUMBNESS_WORDS = ("麻木",)
 WEAK_WORDS = ("无力", "力弱", "乏力", "没劲")
 
 #: English HPO label -> body-part spellings, for each symptom kind.
@@ -45,7 +48,8 @@ PAIN_PARTS: dict[str, tuple[str, ...]] = {
     "Bone pain": ("骨", "骨骼", "全身骨"),
     "Mastalgia": ("乳房", "乳腺"),
     "Pelvic pain": ("盆腔",),
-    "Ocular pain": ("眼", "眼部", "眼球", "眼睛", "眼眶", "眼眶后", "眼球后", "眼后"),
+    "Ocular pain": ("眼", "眼部", "眼球", "眼睛", "眼眶", "眼眶后", "眼球后", "眼后", "眼周",
+                    "眼眶周围"),
     "Ear pain": ("耳", "耳朵", "耳部"),
     "Pharyngalgia": ("咽", "咽部", "咽喉", "喉咙", "嗓子", "喉"),
     "Arthralgia": ("关节", "全身关节", "多关节", "四肢关节", "指关节", "手指关节"),
@@ -68,6 +72,9 @@ NUMB_PARTS: dict[str, tuple[str, ...]] = {
                     "脚趾", "足趾", "面部", "口周", "舌", "半身", "双足"),
     "Hand paresthesia": ("手", "双手", "手指", "指尖", "手掌", "十指"),
 }
+#: Every body part that takes 麻木 (numbness): coded *Hypoesthesia*, as HPO codes
+#: "numbness" (its exact synonym), not *Paresthesia* (tingling, pins and needles).
+NUMB_PART: tuple[str, ...] = tuple(p for parts in NUMB_PARTS.values() for p in parts)
 WEAK_PARTS: dict[str, tuple[str, ...]] = {
     "Limb muscle weakness": ("四肢", "肢体"),
     "Lower limb muscle weakness": ("下肢", "双下肢", "双腿", "腿", "腿部"),
@@ -78,7 +85,8 @@ WEAK_PARTS: dict[str, tuple[str, ...]] = {
 def compositions() -> Iterator[tuple[str, str]]:
     """(Chinese phrase, English HPO label) for every body part × symptom word."""
     for table, words in ((PAIN_PARTS, PAIN_WORDS), (SWELLING_PARTS, SWELLING_WORDS),
-                         (NUMB_PARTS, NUMB_WORDS), (WEAK_PARTS, WEAK_WORDS)):
+                         (NUMB_PARTS, NUMB_WORDS), (WEAK_PARTS, WEAK_WORDS),
+                         ({"Hypoesthesia": NUMB_PART}, NUMBNESS_WORDS)):
         for label, parts in table.items():
             for part in parts:
                 for word in words:
