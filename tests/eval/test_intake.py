@@ -21,7 +21,7 @@ def test_annotated_notes_layout() -> None:
     assert len(read_notes(NOTES / "heldout3.jsonl")) == 20
     assert len(read_notes(NOTES / "heldout4.jsonl")) == 20
     for name, size in (("heldout5.jsonl", 44), ("heldout6.jsonl", 44), ("heldout7.jsonl", 40),
-                       ("heldout8.jsonl", 40)):
+                       ("heldout8.jsonl", 40), ("heldout9.jsonl", 42)):
         later = read_notes(NOTES / name)
         assert len(later) == size
         assert sum(n.lang == "zh" for n in later) == sum(n.lang == "en" for n in later) == size // 2
