@@ -107,7 +107,7 @@ def test_save_load_round_trip_and_version_refusal(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_common_model(old)
     assert err.value.render() == (
-        f"{old}: version=99: model file version is not supported: this huizhen reads version 1; "
+        f"{old}: version=99: model file version is not supported: this huizhen reads version 2; "
         "learn the model again with `huizhen learn`")
 
 
@@ -228,12 +228,42 @@ def test_differential_membership_and_threshold_learned_from_training_cases() -> 
         [Case("B", Answers({"F": False})) for _ in range(50)]
     refs = [{"A"}] * 50 + [{"A", "B"}] * 50
     model = learn(cases, DISEASES, FEATURES)
-    threshold, scores = cd.choose_threshold(model, [c.answers for c in cases], refs)
-    # every threshold separates the two patterns on the held-out fifth; ties go to the lowest
-    assert (threshold, scores) == (0.2, dict.fromkeys(cd.THRESHOLDS, 1.0))
+    best, scores = cd.choose_settings(model, [c.answers for c in cases], refs)
+    # every pair separates the two patterns on the held-out fifth; ties go to the
+    # stronger L2, then the lowest threshold
+    assert (best, scores) == ((1e-3, 0.2), {(l2, t): 1.0 for l2 in cd.L2S
+                                           for t in cd.THRESHOLDS})
     model.differential = cd.fit(model, [c.answers for c in cases], refs)
-    assert model.differential["threshold"] == 0.2
+    assert (model.differential["threshold"], model.differential["l2"]) == (0.2, 1e-3)
+    assert model.differential["requires"] is None
     assert [d for d, _ in cd.differential(model, Answers({"F": True}))] == ["A"]
     assert [d for d, _ in cd.differential(model, Answers({"F": False}))] == ["B", "A"]
     # per-case F1 averaged: (2 * 1/2 * 1/2 / 1 + 0) / 2
     assert cd.mean_f1(np.array([[1.0, 1, 0], [1, 0, 0]]), np.array([[1.0, 0, 1], [0, 1, 0]])) == 0.25
+
+
+def test_differential_candidates_need_one_of_the_conditions_symptoms() -> None:
+    from huizhen.reasoning import common_differential as cd
+
+    # B is listed with A whenever F is absent, but B's only symptom is F: B is never a
+    # candidate without F, so its regression learns from the F cases alone (never listed)
+    cases = [Case("A", Answers({"F": True})) for _ in range(50)] + \
+        [Case("B", Answers({"F": False})) for _ in range(50)]
+    refs = [{"A"}] * 50 + [{"A"}] * 50
+    model = learn(cases, DISEASES, FEATURES)
+    requires = {"B": ["F"]}
+    rows = [Answers({"F": True}), Answers({"F": False}), Answers()]
+    assert cd.candidates(model, rows, requires).tolist() == [[1.0, 1.0], [1.0, 0.0], [1.0, 0.0]]
+    assert cd.present(model, Answers({"F": True})) == {"F"}
+    model.differential = cd.fit(model, [c.answers for c in cases], refs, requires=requires)
+    assert model.differential["requires"] == {"B": ["F"]}
+    member = cd.membership(model, Answers({"F": False}))
+    assert member is not None and member[1] == 0.0  # F answered absent: B is out
+    # F not asked: B is a candidate with P(F) = Σ_d P(d) P(F | d) under the posterior
+    post = model.posterior(Answers())
+    p_f = float(post @ model.tables["F"][:, 1])
+    unasked = cd.membership(model, Answers())
+    model.differential = {**model.differential, "requires": None}
+    plain = cd.membership(model, Answers())
+    assert unasked is not None and plain is not None and 0.0 < p_f < 1.0
+    assert unasked[0] == plain[0] and abs(unasked[1] - p_f * plain[1]) < 1e-12

@@ -41,7 +41,7 @@ from huizhen.errors import InputError
 from huizhen.paths import PACKAGE_DATA
 
 FORMAT = "huizhen.common-model"
-VERSION = 1
+VERSION = 2
 DEFAULT_MODEL = PACKAGE_DATA / "ddxplus" / "model.json.gz"
 #: Age bands (years, lower bounds): infants, toddlers, children, then 15-year adult bands.
 AGE_BANDS: tuple[float, ...] = (0, 1, 5, 15, 30, 45, 60, 75)

@@ -175,7 +175,9 @@ def learn_ddxplus(path: Path, *, params: dict[str, float] | None = None,
         from huizhen.reasoning import common_differential
 
         refs = [{n for n, q in p.differential if q > 0} for p in rows]
-        model.differential = common_differential.fit(model, [c.answers for c in cases], refs)
+        requires = {c.id: list(c.symptoms) for c in kb.conditions.values()}
+        model.differential = common_differential.fit(model, [c.answers for c in cases], refs,
+                                                     requires=requires)
     return model
 
 

@@ -10,6 +10,16 @@ logistic regression per condition learns that membership from the answers
 (L2-regularised, fitted with L-BFGS); cases without one leave the model
 without this part, and the differential is then the posterior above 1 %.
 
+The DDXPlus reference differential is a function of the evidences: a condition
+is listed when the patient's evidences are compatible with it, and (in the
+dev cases) practically never when none of the condition's own *symptoms* is
+present (7 of 13,197 such pairs).  When the knowledge names each condition's
+symptoms (``requires``), a condition is a *candidate* only when at least one of
+them is present; its regression is fitted on its candidate cases only (the
+others are settled by that rule), and at inference a non-candidate is left
+out.  The regularisation strength and the threshold are chosen together on a
+held-out fifth of the training cases.
+
 Answers become sparse indicator tokens (``E_91``, ``E_204=V_10``, ``age:3``,
 ``sex:F``); a question not asked simply has no token, so the same weights
 serve a full profile and a half-finished interview.
@@ -23,7 +33,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from huizhen.reasoning.common import Answers, AnyOf, CommonModel, age_band
+from huizhen.reasoning.common import Answers, AnyOf, CommonModel, _is_default, age_band
 
 #: Membership probability from which a condition is listed, when too few cases to choose it.
 THRESHOLD = 0.3
@@ -31,7 +41,9 @@ THRESHOLD = 0.3
 THRESHOLDS: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 #: Fewest cases for which the threshold is chosen on held-out cases rather than fixed.
 MIN_CASES_TO_CHOOSE = 100
+#: L2 strength when too few cases to choose it, and the strengths tried (see :func:`fit`).
 L2 = 1e-3
+L2S: tuple[float, ...] = (3e-4, 1e-3)
 
 
 def tokens(model: CommonModel, answers: Answers) -> list[str]:
@@ -52,6 +64,39 @@ def tokens(model: CommonModel, answers: Answers) -> list[str]:
     return out
 
 
+def present(model: CommonModel, answers: Answers) -> set[str]:
+    """The findings present: a "yes", a follow-up of a "yes", or a non-default value."""
+    out: set[str] = set()
+    for fid, ans in model.effective(answers).items():
+        if ans is True:
+            out.add(fid)
+        elif ans is False:
+            continue
+        else:
+            f = model.features[model.feature_index[fid]]
+            if f.parent is not None or isinstance(ans, AnyOf) or not _is_default(f, ans):
+                out.add(fid)
+    return out
+
+
+def candidates(model: CommonModel, rows: Sequence[Answers],
+               requires: dict[str, list[str]] | None) -> np.ndarray:
+    """1 where a condition is a candidate for a case (one of its symptoms present), else 0.
+
+    A condition the knowledge names no symptoms for is always a candidate.
+    """
+    c = np.ones((len(rows), len(model.diseases)))
+    if not requires:
+        return c
+    for i, a in enumerate(rows):
+        found = present(model, a)
+        for name, codes in requires.items():
+            j = model.index.get(name)
+            if j is not None and codes and not found.intersection(codes):
+                c[i, j] = 0.0
+    return c
+
+
 def _matrix(model: CommonModel, rows: Sequence[Answers], vocab: dict[str, int]) -> np.ndarray:
     x = np.zeros((len(rows), len(vocab) + 1))
     x[:, -1] = 1.0  # intercept
@@ -63,14 +108,17 @@ def _matrix(model: CommonModel, rows: Sequence[Answers], vocab: dict[str, int]) 
     return x
 
 
-def _fit_weights(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]]
+def _fit_weights(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]],
+                 *, l2: float = L2, requires: dict[str, list[str]] | None = None
                  ) -> tuple[dict[str, int], np.ndarray]:
+    """Fit the regressions; condition d learns only from the cases where it is a candidate."""
     vocab: dict[str, int] = {}
     for a in rows:
         for t in tokens(model, a):
             vocab.setdefault(t, len(vocab))
     x = _matrix(model, rows, vocab)
     y = _targets(model, differentials)
+    m = candidates(model, rows, requires)
     n, f = x.shape
     d = y.shape[1]
 
@@ -78,9 +126,10 @@ def _fit_weights(model: CommonModel, rows: Sequence[Answers], differentials: Seq
         w = w_flat.reshape(f, d)
         z = x @ w
         # log(1 + e^z) - y z, stable
-        val = float(np.sum(np.logaddexp(0.0, z) - y * z)) / n + 0.5 * L2 * float(np.sum(w[:-1] ** 2))
-        grad = x.T @ (1.0 / (1.0 + np.exp(-z)) - y) / n
-        grad[:-1] += L2 * w[:-1]
+        val = float(np.sum(m * (np.logaddexp(0.0, z) - y * z))) / n \
+            + 0.5 * l2 * float(np.sum(w[:-1] ** 2))
+        grad = x.T @ (m * (1.0 / (1.0 + np.exp(-z)) - y)) / n
+        grad[:-1] += l2 * w[:-1]
         return val, grad.ravel()
 
     res = minimize(loss, np.zeros(f * d), jac=True, method="L-BFGS-B",
@@ -106,42 +155,52 @@ def mean_f1(chosen: np.ndarray, truth: np.ndarray) -> float:
     return float(f1.mean()) if len(f1) else 0.0
 
 
-def choose_threshold(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]],
-                     *, seed: int = 0) -> tuple[float, dict[float, float]]:
-    """The membership threshold with the best DDF1 on a held-out fifth of these cases.
+def choose_settings(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]],
+                    *, requires: dict[str, list[str]] | None = None, seed: int = 0
+                    ) -> tuple[tuple[float, float], dict[tuple[float, float], float]]:
+    """The (L2 strength, membership threshold) with the best DDF1 on a held-out fifth.
 
     The regressions are fitted on the other four fifths; the held-out cases'
-    differential is, as at inference, the conditions above the threshold plus
-    the top diagnosis of the posterior.  Returns the threshold and each one's DDF1.
+    differential is, as at inference, the candidate conditions above the
+    threshold plus the top diagnosis of the posterior.  Returns the pair and
+    each pair's DDF1; ties go to the stronger L2, then the lower threshold.
     """
     order = np.random.default_rng(seed).permutation(len(rows))
     held = sorted(int(i) for i in order[::5])
     rest = sorted(set(range(len(rows))) - set(held))
-    vocab, w = _fit_weights(model, [rows[i] for i in rest], [differentials[i] for i in rest])
-    x = _matrix(model, [rows[i] for i in held], vocab)
-    member = 1.0 / (1.0 + np.exp(-(x @ w)))
-    top = np.array([int(np.argmax(model.log_joint(rows[i]))) for i in held])
+    held_rows = [rows[i] for i in held]
+    top = np.array([int(np.argmax(model.log_joint(a))) for a in held_rows])
     truth = _targets(model, [differentials[i] for i in held])
-    scores: dict[float, float] = {}
-    for t in THRESHOLDS:
-        chosen = (member >= t).astype(float)
-        chosen[np.arange(len(held)), top] = 1.0
-        scores[t] = mean_f1(chosen, truth)
-    return max(THRESHOLDS, key=lambda t: (scores[t], -t)), scores
+    cand = candidates(model, held_rows, requires)
+    scores: dict[tuple[float, float], float] = {}
+    for l2 in L2S:
+        vocab, w = _fit_weights(model, [rows[i] for i in rest],
+                                [differentials[i] for i in rest], l2=l2, requires=requires)
+        member = cand / (1.0 + np.exp(-(_matrix(model, held_rows, vocab) @ w)))
+        for t in THRESHOLDS:
+            chosen = (member >= t).astype(float)
+            chosen[np.arange(len(held)), top] = 1.0
+            scores[(l2, t)] = mean_f1(chosen, truth)
+    best = max(scores, key=lambda k: (scores[k], k[0], -k[1]))
+    return best, scores
 
 
-def fit(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]]
-        ) -> dict[str, Any]:
+def fit(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]],
+        *, requires: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """Fit one logistic regression per condition; returns the part stored in the model file.
 
-    The membership threshold is chosen on a held-out fifth of these (training)
-    cases when there are at least ``MIN_CASES_TO_CHOOSE`` of them, else ``THRESHOLD``.
+    ``requires`` names each condition's symptoms (see the module docstring).
+    The L2 strength and the membership threshold are chosen on a held-out
+    fifth of these (training) cases when there are at least
+    ``MIN_CASES_TO_CHOOSE`` of them, else ``L2`` and ``THRESHOLD``.
     """
-    threshold = THRESHOLD
+    l2, threshold = L2, THRESHOLD
     if len(rows) >= MIN_CASES_TO_CHOOSE:
-        threshold, _ = choose_threshold(model, rows, differentials)
-    vocab, w = _fit_weights(model, rows, differentials)
-    return {"tokens": list(vocab), "weights": np.round(w, 4).tolist(), "threshold": threshold}
+        (l2, threshold), _ = choose_settings(model, rows, differentials, requires=requires)
+    vocab, w = _fit_weights(model, rows, differentials, l2=l2, requires=requires)
+    req = None if requires is None else {k: sorted(v) for k, v in sorted(requires.items())}
+    return {"tokens": list(vocab), "weights": np.round(w, 4).tolist(), "threshold": threshold,
+            "l2": l2, "requires": req}
 
 
 def _token_tables(model: CommonModel, vocab: dict[str, int]) -> tuple[np.ndarray, list[str | None], list[str | None]]:
@@ -170,7 +229,10 @@ def membership(model: CommonModel, answers: Answers) -> np.ndarray | None:
 
     A question not yet asked enters with its expected answer under the current
     posterior (P(yes) = Σ_d P(d) P(yes | d)), so a short interview still yields
-    the differential its likely full profile would have.
+    the differential its likely full profile would have.  Likewise a condition
+    counts as a candidate with the probability that one of its symptoms is
+    present: 1 when one is, 0 when all were answered absent, else one minus the
+    product of the unasked ones' chances of being absent.
     """
     part = model.differential
     if part is None:
@@ -196,7 +258,36 @@ def membership(model: CommonModel, answers: Answers) -> np.ndarray | None:
         if k is not None:
             x[k] = 1.0
     z = w[-1] + x @ w[:-1]
-    return 1.0 / (1.0 + np.exp(-z))
+    return _candidate_chance(model, answers, eff, post) / (1.0 + np.exp(-z))
+
+
+def _candidate_chance(model: CommonModel, answers: Answers, eff: dict[str, Any],
+                      post: np.ndarray) -> np.ndarray:
+    """P(at least one of the condition's symptoms is present), per condition (see membership)."""
+    requires = (model.differential or {}).get("requires")
+    out = np.ones(len(model.diseases))
+    if not requires:
+        return out
+    found = present(model, answers)
+
+    def chance(code: str) -> float:
+        i = model.feature_index.get(code)
+        if i is None or code in eff:
+            return 0.0  # unknown to the model, or answered and not present
+        f = model.features[i]
+        if f.kind == "B":
+            return float(post @ model.tables[code][:, 1])
+        if f.parent is not None:
+            gate = eff.get(f.parent)
+            return 0.0 if gate is not None else chance(f.parent)
+        return 1.0  # an unasked question with values: not known, not ruled out
+
+    for name, codes in requires.items():
+        j = model.index.get(name)
+        if j is None or not codes or found.intersection(codes):
+            continue
+        out[j] = 1.0 - float(np.prod([1.0 - chance(c) for c in codes]))
+    return out
 
 
 def differential(model: CommonModel, answers: Answers, *, floor: float = 0.01
