@@ -44,6 +44,8 @@ MIN_CASES_TO_CHOOSE = 100
 #: L2 strength when too few cases to choose it, and the strengths tried (see :func:`fit`).
 L2 = 1e-3
 L2S: tuple[float, ...] = (3e-4, 1e-3)
+#: Disjoint held-out fifths of the training cases on which L2 and the threshold are chosen.
+SPLITS = 2
 
 
 def tokens(model: CommonModel, answers: Answers) -> list[str]:
@@ -156,31 +158,37 @@ def mean_f1(chosen: np.ndarray, truth: np.ndarray) -> float:
 
 
 def choose_settings(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]],
-                    *, requires: dict[str, list[str]] | None = None, seed: int = 0
+                    *, requires: dict[str, list[str]] | None = None, seed: int = 0,
+                    splits: int = SPLITS
                     ) -> tuple[tuple[float, float], dict[tuple[float, float], float]]:
-    """The (L2 strength, membership threshold) with the best DDF1 on a held-out fifth.
+    """The (L2 strength, membership threshold) with the best DDF1 on held-out fifths.
 
-    The regressions are fitted on the other four fifths; the held-out cases'
-    differential is, as at inference, the candidate conditions above the
-    threshold plus the top diagnosis of the posterior.  Returns the pair and
-    each pair's DDF1; ties go to the stronger L2, then the lower threshold.
+    For each of ``splits`` disjoint fifths of these cases the regressions are
+    fitted on the other four fifths; the held-out cases' differential is, as at
+    inference, the candidate conditions above the threshold plus the top
+    diagnosis of the posterior.  Returns the pair and each pair's DDF1 over the
+    held-out cases; ties go to the stronger L2, then the lower threshold.
     """
     order = np.random.default_rng(seed).permutation(len(rows))
-    held = sorted(int(i) for i in order[::5])
-    rest = sorted(set(range(len(rows))) - set(held))
-    held_rows = [rows[i] for i in held]
-    top = np.array([int(np.argmax(model.log_joint(a))) for a in held_rows])
-    truth = _targets(model, [differentials[i] for i in held])
-    cand = candidates(model, held_rows, requires)
-    scores: dict[tuple[float, float], float] = {}
-    for l2 in L2S:
-        vocab, w = _fit_weights(model, [rows[i] for i in rest],
-                                [differentials[i] for i in rest], l2=l2, requires=requires)
-        member = cand / (1.0 + np.exp(-(_matrix(model, held_rows, vocab) @ w)))
-        for t in THRESHOLDS:
-            chosen = (member >= t).astype(float)
-            chosen[np.arange(len(held)), top] = 1.0
-            scores[(l2, t)] = mean_f1(chosen, truth)
+    total: dict[tuple[float, float], float] = {}
+    count = 0
+    for s in range(splits):
+        held = sorted(int(i) for i in order[s::5])
+        rest = sorted(set(range(len(rows))) - set(held))
+        held_rows = [rows[i] for i in held]
+        top = np.array([int(np.argmax(model.log_joint(a))) for a in held_rows])
+        truth = _targets(model, [differentials[i] for i in held])
+        cand = candidates(model, held_rows, requires)
+        count += len(held)
+        for l2 in L2S:
+            vocab, w = _fit_weights(model, [rows[i] for i in rest],
+                                    [differentials[i] for i in rest], l2=l2, requires=requires)
+            member = cand / (1.0 + np.exp(-(_matrix(model, held_rows, vocab) @ w)))
+            for t in THRESHOLDS:
+                chosen = (member >= t).astype(float)
+                chosen[np.arange(len(held)), top] = 1.0
+                total[(l2, t)] = total.get((l2, t), 0.0) + mean_f1(chosen, truth) * len(held)
+    scores = {k: v / count for k, v in total.items()}
     best = max(scores, key=lambda k: (scores[k], k[0], -k[1]))
     return best, scores
 
