@@ -75,7 +75,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
     code, _, err = _run(["eval", "ddxplus", str(good), "--model", str(old)], capsys)
     assert code == 2
     assert err == (f"huizhen: {old}: version=0: model file version is not supported: this huizhen "
-                   "reads version 1; learn the model again with `huizhen learn`\n")
+                   "reads version 2; learn the model again with `huizhen learn`\n")
     code, _, err = _run(["learn", str(tmp_path / "none.csv"), "--out", str(tmp_path / "x")], capsys)
     assert (code, err) == (2, f"huizhen: {tmp_path / 'none.csv'}: file not found\n")
 
