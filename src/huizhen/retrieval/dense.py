@@ -19,7 +19,7 @@ import numpy as np
 
 from huizhen.errors import KnowledgeError
 from huizhen.retrieval.embedding import Embedder, default_embedder, quantize, stamp
-from huizhen.retrieval.lexical import mask, top_k
+from huizhen.retrieval.lexical import cache_ident, memo_mask, top_k
 from huizhen.store.base import Filters, KnowledgeStore, VectorSet
 
 STAMP_KEY = "embedding_stamp"
@@ -99,19 +99,14 @@ def allowed_vectors(store: KnowledgeStore, filters: Filters) -> tuple[DenseIndex
     """The dense index and the rows ``filters`` allow, from one cache entry (so the mask
     always belongs to these vectors), memoised per generation."""
     index = dense_index(store)
-    m = index.masks.get(filters)
-    if m is None:
-        if len(index.masks) > 256:
-            index.masks.clear()
-        vs = index.vectors
-        m = index.masks[filters] = mask(vs.scopes, vs.languages, vs.sources, filters)
-    return index, m
+    vs = index.vectors
+    return index, memo_mask(index.masks, vs.scopes, vs.languages, vs.sources, filters)
 
 
 def dense_index(store: KnowledgeStore) -> DenseIndex:
     """The dense index of ``store`` at its current generation (loaded once per generation)."""
     gen = store.generation()
-    ident = f"{store.location}|{store.get_meta('kb_id')}"
+    ident = cache_ident(store)
     with _cache_lock:
         hit = _cache.get(ident)
         if hit is not None and hit[0] == gen:
@@ -125,7 +120,7 @@ def dense_index(store: KnowledgeStore) -> DenseIndex:
 def refresh(store: KnowledgeStore) -> None:
     """Reload ``store``'s dense index now if this process has searched it before: after
     background embedding the worker pays the reload, not the next request."""
-    ident = f"{store.location}|{store.get_meta('kb_id')}"
+    ident = cache_ident(store)
     with _cache_lock:
         cached = ident in _cache
     if cached:

@@ -51,12 +51,7 @@ class LexicalIndex:
 
     def allowed(self, filters: Filters) -> np.ndarray:
         """Rows ``filters`` allow, memoised: comparing 23k strings costs about a millisecond."""
-        m = self.masks.get(filters)
-        if m is None:
-            if len(self.masks) > 256:
-                self.masks.clear()
-            m = self.masks[filters] = mask(self.scopes, self.languages, self.sources, filters)
-        return m
+        return memo_mask(self.masks, self.scopes, self.languages, self.sources, filters)
 
     def score(self, terms: list[str]) -> np.ndarray:
         cols = [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
@@ -143,7 +138,7 @@ _lock = threading.Lock()
 def lexical_index(store: KnowledgeStore) -> LexicalIndex:
     """The index of ``store`` at its current generation: from memory, disk, or built."""
     gen = store.generation()
-    ident = f"{store.location}|{store.get_meta('kb_id')}"
+    ident = cache_ident(store)
     with _lock:
         hit = _cache.get(ident)
         if hit is not None and hit[0] == gen:
@@ -170,7 +165,7 @@ def carry_over(store: KnowledgeStore, old: int, new: int) -> None:
     lexical index of ``old`` is still exact, so it is relabelled instead of rebuilt
     (a rebuild of the MedQuAD index takes seconds, and background embedding commits
     a batch every few seconds). Callers make sure nothing else changed in between."""
-    ident = f"{store.location}|{store.get_meta('kb_id')}"
+    ident = cache_ident(store)
     with _lock:
         hit = _cache.get(ident)
         if hit is not None and hit[0] == old:
@@ -181,6 +176,23 @@ def carry_over(store: KnowledgeStore, old: int, new: int) -> None:
                 src.replace(_cache_file(store, new))
         except OSError:
             pass  # another process moved it first, or a read-only cache: a rebuild later
+
+
+def cache_ident(store: KnowledgeStore) -> str:
+    """The key of ``store``'s in-memory indexes: its location and base id (a base
+    recreated at the same place is another base)."""
+    return f"{store.location}|{store.get_meta('kb_id')}"
+
+
+def memo_mask(masks: dict[Filters, np.ndarray], scopes: np.ndarray, languages: np.ndarray,
+              sources: np.ndarray, filters: Filters) -> np.ndarray:
+    """``mask`` of these rows, memoised in ``masks`` (cleared past 256 filter sets)."""
+    m = masks.get(filters)
+    if m is None:
+        if len(masks) > 256:
+            masks.clear()
+        m = masks[filters] = mask(scopes, languages, sources, filters)
+    return m
 
 
 def mask(scopes: np.ndarray, languages: np.ndarray, sources: np.ndarray,
