@@ -137,17 +137,12 @@ def summarise(patient: Patient, *, lang: str = "en", onto: Any = None) -> dict[s
 
 def _coverage(model: Any, patient: Patient) -> float | None:
     """Share of the patient's distinct present findings the common model can read."""
-    from huizhen.reasoning.common_cases import answers_from_patient
+    from huizhen.reasoning.common_cases import reads_finding
 
     present = _unique(patient.present_findings())
     if not present:
         return None
-    understood = 0
-    for f in present:
-        one = Patient(sex=patient.sex, age_years=patient.age_years, findings=[f])
-        if answers_from_patient(model, one).values:
-            understood += 1
-    return understood / len(present)
+    return sum(reads_finding(model, f) for f in present) / len(present)
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

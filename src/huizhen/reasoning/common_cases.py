@@ -29,7 +29,7 @@ from typing import Any
 
 from huizhen.errors import InputError
 from huizhen.knowledge.ddxplus import DDXPlusKnowledge, HpoAnswer, load_knowledge
-from huizhen.patient.model import CodeSystem, Patient, Sex
+from huizhen.patient.model import CodeSystem, Finding, Patient, Sex
 from huizhen.reasoning.common import (
     Answer,
     Answers,
@@ -321,16 +321,28 @@ def answers_from_patient(model: CommonModel, patient: Patient) -> Answers:
     elif patient.sex is Sex.FEMALE:
         ans.sex = "F"
     for f in patient.findings:
-        if f.certainty == "family":
-            continue
-        code = f.code.code if f.code is not None else f.label
-        if f.code is not None and f.code.system is CodeSystem.HPO and kb is not None \
-                and code in kb.hpo_to_evidence:
-            _hpo_answers(model, ans, kb.hpo_to_evidence[code], f.present, str(f.code))
-            continue
-        _code_answer(model, ans, code, f.value, f.present,
-                     str(f.code) if f.code is not None else f.label)
+        _finding_answers(model, kb, ans, f)
     return ans
+
+
+def reads_finding(model: CommonModel, finding: Finding) -> bool:
+    """Whether ``finding`` alone answers any of the model's questions (as
+    :func:`answers_from_patient` maps it)."""
+    ans = Answers()
+    _finding_answers(model, load_knowledge() if model.knowledge else None, ans, finding)
+    return bool(ans.values)
+
+
+def _finding_answers(model: CommonModel, kb: Any, ans: Answers, f: Finding) -> None:
+    if f.certainty == "family":
+        return
+    code = f.code.code if f.code is not None else f.label
+    if f.code is not None and f.code.system is CodeSystem.HPO and kb is not None \
+            and code in kb.hpo_to_evidence:
+        _hpo_answers(model, ans, kb.hpo_to_evidence[code], f.present, str(f.code))
+        return
+    _code_answer(model, ans, code, f.value, f.present,
+                 str(f.code) if f.code is not None else f.label)
 
 
 def _code_answer(model: CommonModel, ans: Answers, code: str, value: str | None, present: bool,
