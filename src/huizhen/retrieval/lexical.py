@@ -235,6 +235,12 @@ def _section_type_terms() -> frozenset[str]:
     return frozenset(tokens(words, segment=False))
 
 
+@lru_cache(maxsize=1)
+def _generic_terms() -> frozenset[str]:
+    """Section-type and overview terms: words that name no subject."""
+    return _section_type_terms() | frozenset(tokens(_OVERVIEW_TERMS))
+
+
 def query_terms(query: str) -> list[str]:
     """Index terms of a query, plus the overview's heading terms for a definitional one
     (an opener such as "what is" and no word naming another section type), plus the
@@ -260,8 +266,7 @@ def lexical_search(store: KnowledgeStore, query: str, filters: Filters, limit: i
         return []
     # A query whose subject is unknown to the index ("痛风的症状" over English documents)
     # would match only section-type words, ranking every "symptoms" section alike: noise.
-    generic = _section_type_terms() | frozenset(tokens(_OVERVIEW_TERMS))
-    subject = [t for t in terms if t not in generic]
+    subject = [t for t in terms if t not in _generic_terms()]
     if subject and not any(t in index.vocab for t in subject):
         return []
     return top_k(index.chunk_ids, index.score(terms), index.allowed(filters), limit)
