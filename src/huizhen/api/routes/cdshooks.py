@@ -212,7 +212,7 @@ def _patient_view(body: HookRequest, digest: str, principal: Principal,
     prefetch = _prefetch(body, spec, principal, svc)
     patient = patient_from_prefetch(prefetch, context.patientId)
     report = consult(patient, tenant=principal.tenant,
-                     kb=svc.config.kb_path(principal.tenant))
+                     kb=svc.config.kb_location(principal.tenant))
     result = cardlib.consult_cards(report)
     svc.record(
         principal, "cds-hook:patient-view", None, input_digest=digest,

@@ -38,7 +38,7 @@ def consult_endpoint(body: ConsultIn, principal: Principal = Depends(api_client)
                                             for a in body.answers], lang)
     report = consult(patient, knowledge=view.knowledge(), tenant=principal.tenant, lang=lang,
                      proposed=body.proposed, top=body.top,
-                     kb=svc.config.kb_path(principal.tenant))
+                     kb=svc.config.kb_location(principal.tenant))
     result = report.to_dict()
     result["questions"] = view.question_options(report)
     consult_id, cards = view.shown_cards(report, result)

@@ -41,7 +41,7 @@ def knowledge_bases(config: ServiceConfig) -> list[Path | str]:
     from huizhen.retrieval import default_kb_path
     from huizhen.store.factory import store_exists
 
-    locations = {config.kb_path(t) or default_kb_path() for t in config.tenants}
+    locations = {config.kb_location(t) or default_kb_path() for t in config.tenants}
     return [loc for loc in sorted(locations, key=str) if store_exists(loc)]
 
 
@@ -86,7 +86,7 @@ def knowledge_search(
     from huizhen.retrieval import default_kb_path, search
     from huizhen.store.factory import store_exists
 
-    kb = svc.config.kb_path(principal.tenant) or default_kb_path()
+    kb = svc.config.kb_location(principal.tenant) or default_kb_path()
     if not store_exists(kb):
         raise NotFoundError("this tenant has no knowledge base yet; ingest documents first",
                             field="knowledge_base",
@@ -136,7 +136,7 @@ def ingest_document(body: DocumentIn, principal: Principal = Depends(api_client)
     except (OSError, UnicodeError) as err:
         raise InputError(f"cannot store a file by this name ({type(err).__name__})",
                          field="filename", value=body.filename) from None
-    store = open_kb(svc.config.kb_path(principal.tenant))
+    store = open_kb(svc.config.kb_location(principal.tenant))
     report = ingest([target], store, principal.tenant)
     if report.failed:
         # Nothing half-stored: put back the previous upload (or none).
