@@ -198,9 +198,9 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
 
     hpo = load_hpo()
     p = Patient(text=text, lang=lang or detect_lang(text), source=source)
-    _demographics(simplified(text), p)
-    _lactation(simplified(text), p)
     stext = simplified(text)  # same length: spans stay valid; 無 is read as 无
+    _demographics(stext, p)
+    _lactation(stext, p)
     p.measurements, bad = find_vitals(stext)
     p.unparsed.extend(bad)
     vspans = spans(p.measurements) + [(u.source.start, u.source.end) for u in bad
@@ -273,6 +273,7 @@ def read_text(text: str, *, lang: str | None = None, source: str = "text") -> Pa
 
 
 _CLAUSE = re.compile(r"[^。！？!?；;\n，,]+")
+_SENTENCE = re.compile(r"[^;\n]+?(?:\.(?=\s|$)|$|(?=[;\n]))")
 _MEANINGFUL = re.compile(r"[A-Za-z]{3,}.*[A-Za-z]{3,}|[\u3400-\u9fff]{4,}", re.DOTALL)
 
 
@@ -283,7 +284,7 @@ def _list_unread(text: str, p: Patient) -> None:
         [f.source for f in p.findings] + [m.source for m in p.measurements]
         + [m.source for m in p.medications] + [a.source for a in p.allergies])
         if s is not None and s.start is not None and s.end is not None]
-    splitter = _CLAUSE if p.lang == "zh" else re.compile(r"[^;\n]+?(?:\.(?=\s|$)|$|(?=[;\n]))")
+    splitter = _CLAUSE if p.lang == "zh" else _SENTENCE
     for m in splitter.finditer(text):
         a, b = m.start(), m.end()
         piece = p.text[a:b].strip() if p.text else m.group().strip()
