@@ -145,6 +145,11 @@ def redact(url: str) -> str:
     return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
 
 
+def error_line(err: BaseException) -> str:
+    """A driver error's first line: one clear message, never a driver traceback."""
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
 def _lexeme(term: str) -> str:
     """A term as a quoted tsvector/tsquery lexeme: no parsing, no dictionary."""
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -211,8 +216,8 @@ def _locked(method: Callable[..., T]) -> Callable[..., T]:
                     self._connect()
                     return method(self, *args, **kwargs)
             except psycopg.Error as err:  # one clear line, never a driver traceback
-                first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-                raise KnowledgeError(f"database error: {first}", source=self.location) from None
+                raise KnowledgeError(f"database error: {error_line(err)}",
+                                     source=self.location) from None
 
     return wrapper
 
@@ -240,8 +245,7 @@ class PostgresStore:
                                      f"{SCHEMA_VERSION}", source=self.location)
         except psycopg.Error as err:  # e.g. a user who may not create the schema
             self._db.close()
-            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-            raise KnowledgeError(f"cannot open the knowledge base: {first}",
+            raise KnowledgeError(f"cannot open the knowledge base: {error_line(err)}",
                                  source=self.location) from None
         except BaseException:
             self._db.close()
@@ -254,8 +258,7 @@ class PostgresStore:
         try:
             self._db = psycopg.connect(self.url, autocommit=True)
         except psycopg.Error as err:
-            lines = str(err).strip().splitlines() or [type(err).__name__]
-            raise KnowledgeError(f"cannot connect to PostgreSQL: {lines[0]}",
+            raise KnowledgeError(f"cannot connect to PostgreSQL: {error_line(err)}",
                                  source=self.location) from None
         try:
             self._search_path()
@@ -283,10 +286,9 @@ class PostgresStore:
             try:
                 self._db.execute("CREATE EXTENSION IF NOT EXISTS vector")
             except psycopg.Error as err:
-                first = (str(err).strip().splitlines() or [type(err).__name__])[0]
                 raise KnowledgeError(
-                    "the pgvector extension is missing and this user may not create it; ask "
-                    f"the database administrator to run CREATE EXTENSION vector ({first})",
+                    "the pgvector extension is missing and this user may not create it; ask the "
+                    f"database administrator to run CREATE EXTENSION vector ({error_line(err)})",
                     source=self.location) from None
             self._search_path()
             with self._db.transaction():

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from huizhen.errors import ConfigError
-from huizhen.store.postgres import redact
+from huizhen.store.postgres import error_line, redact
 
 SCHEMA_NAME = "huizhen_tenants"
 FIELD = "tenant_registry.url"
@@ -38,8 +38,7 @@ def _connect(url: str) -> Iterator[Any]:
         with psycopg.connect(url, autocommit=True) as db:
             yield db
     except psycopg.Error as err:
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise ConfigError(f"tenant registry: {first}", field=FIELD, value=redact(url)) from None
+        raise ConfigError(f"tenant registry: {error_line(err)}", field=FIELD, value=redact(url)) from None
 
 
 def read_tenants(url: str) -> list[dict[str, Any]]:
