@@ -110,17 +110,20 @@ def _matrix(model: CommonModel, rows: Sequence[Answers], vocab: dict[str, int]) 
     return x
 
 
-def _fit_weights(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]],
-                 *, l2: float = L2, requires: dict[str, list[str]] | None = None
-                 ) -> tuple[dict[str, int], np.ndarray]:
-    """Fit the regressions; condition d learns only from the cases where it is a candidate."""
+def _design(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set[str]],
+            requires: dict[str, list[str]] | None
+            ) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+    """The token vocabulary, design matrix, targets and candidate mask of these cases."""
     vocab: dict[str, int] = {}
     for a in rows:
         for t in tokens(model, a):
             vocab.setdefault(t, len(vocab))
-    x = _matrix(model, rows, vocab)
-    y = _targets(model, differentials)
-    m = candidates(model, rows, requires)
+    return (vocab, _matrix(model, rows, vocab), _targets(model, differentials),
+            candidates(model, rows, requires))
+
+
+def _fit_weights(x: np.ndarray, y: np.ndarray, m: np.ndarray, l2: float) -> np.ndarray:
+    """Fit the regressions; condition d learns only from the cases where it is a candidate."""
     n, f = x.shape
     d = y.shape[1]
 
@@ -136,7 +139,7 @@ def _fit_weights(model: CommonModel, rows: Sequence[Answers], differentials: Seq
 
     res = minimize(loss, np.zeros(f * d), jac=True, method="L-BFGS-B",
                    options={"maxiter": 300})
-    return vocab, res.x.reshape(f, d)
+    return res.x.reshape(f, d)
 
 
 def _targets(model: CommonModel, differentials: Sequence[set[str]]) -> np.ndarray:
@@ -180,10 +183,11 @@ def choose_settings(model: CommonModel, rows: Sequence[Answers], differentials: 
         truth = _targets(model, [differentials[i] for i in held])
         cand = candidates(model, held_rows, requires)
         count += len(held)
+        vocab, x, y, m = _design(model, [rows[i] for i in rest], [differentials[i] for i in rest],
+                                 requires)
+        x_held = _matrix(model, held_rows, vocab)
         for l2 in L2S:
-            vocab, w = _fit_weights(model, [rows[i] for i in rest],
-                                    [differentials[i] for i in rest], l2=l2, requires=requires)
-            member = cand / (1.0 + np.exp(-(_matrix(model, held_rows, vocab) @ w)))
+            member = cand / (1.0 + np.exp(-(x_held @ _fit_weights(x, y, m, l2))))
             for t in THRESHOLDS:
                 chosen = (member >= t).astype(float)
                 chosen[np.arange(len(held)), top] = 1.0
@@ -205,7 +209,8 @@ def fit(model: CommonModel, rows: Sequence[Answers], differentials: Sequence[set
     l2, threshold = L2, THRESHOLD
     if len(rows) >= MIN_CASES_TO_CHOOSE:
         (l2, threshold), _ = choose_settings(model, rows, differentials, requires=requires)
-    vocab, w = _fit_weights(model, rows, differentials, l2=l2, requires=requires)
+    vocab, x, y, m = _design(model, rows, differentials, requires)
+    w = _fit_weights(x, y, m, l2)
     req = None if requires is None else {k: sorted(v) for k, v in sorted(requires.items())}
     return {"tokens": list(vocab), "weights": np.round(w, 4).tolist(), "threshold": threshold,
             "l2": l2, "requires": req}
