@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from dataclasses import fields
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +56,7 @@ def pack_without(pack: DrugPack, source: str) -> DrugPack:
         left = [r for r in rules if r.local or not r.source.startswith(prefix)]
         if left:
             kept[key] = left
-    out = DrugPack(**{f.name: getattr(pack, f.name) for f in fields(pack)})
-    out.pair_rules = kept
-    out.partner_index = None
-    out.key_cache = {}
-    out.reach_cache = {}
-    return out
+    return replace(pack, pair_rules=kept, partner_index=None, key_cache={}, reach_cache={})
 
 
 def read_reference(path: Path) -> list[tuple[str, str, str]]:
