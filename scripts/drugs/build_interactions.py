@@ -226,6 +226,15 @@ def fr_variants(name: str) -> list[str]:
     return out
 
 
+def first_ids(vocab, names: list[str]) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The ids of the first of ``names`` the vocabulary resolves, or ()."""
+    for name in names:
+        ids = vocab.lookup_ids(name)
+        if ids:
+            return ids
+    return ()
+
+
 def slug(name: str) -> str:
     return "ansm:" + re.sub(r"[^a-z0-9]+", "-", strip_accents(name.lower())).strip("-")
 
@@ -245,11 +254,7 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
     substance_ids: dict[str, tuple[str, ...]] = {}
     unresolved = []
     for s in idx:
-        ids: tuple[str, ...] = ()
-        for cand in fr_variants(s["substance"]):
-            ids = vocab.lookup_ids(cand)
-            if ids:
-                break
+        ids = first_ids(vocab, fr_variants(s["substance"]))
         if ids:
             substance_ids[strip_accents(s["substance"].lower())] = ids
         else:
@@ -271,24 +276,11 @@ def build_ansm(vocab, rows: list[dict], report: dict) -> dict[frozenset, str]:  
         if slug(name) in class_members:
             return [(slug(name), "class")]
         parts = [p.strip() for p in re.split(r"\s\+\s", key)]
-        out = []
-        for p in parts:
-            ids = substance_ids.get(p, ())
-            if not ids:
-                for cand in fr_variants(p):
-                    ids = vocab.lookup_ids(cand)
-                    if ids:
-                        break
-            out.extend((i, "ingredient") for i in ids)
-        return out
+        return [(i, "ingredient") for p in parts for i in resolve(p)]
 
     def resolve(name: str) -> tuple[str, ...]:
-        ids = substance_ids.get(strip_accents(name.lower()), ())
-        for cand in ([] if ids else fr_variants(name)):
-            ids = vocab.lookup_ids(cand)
-            if ids:
-                break
-        return ids
+        """A substance of the index, else the first French variant the vocabulary knows."""
+        return substance_ids.get(strip_accents(name.lower())) or first_ids(vocab, fr_variants(name))
 
     def named_members(info: str, sides: tuple[list, list]) -> list[tuple[list[str], int, str]]:
         """Members a stricter grade of a class entry names ("- avec la nimodipine", "- pour
