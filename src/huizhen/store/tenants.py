@@ -41,11 +41,16 @@ def _connect(url: str) -> Iterator[Any]:
         raise ConfigError(f"tenant registry: {error_line(err)}", field=FIELD, value=redact(url)) from None
 
 
+def _table_exists(db: Any) -> bool:
+    """Whether anything was ever registered (the table is created by the first push)."""
+    row = db.execute("SELECT to_regclass(%s)", (f"{SCHEMA_NAME}.tenants",)).fetchone()
+    return row is not None and row[0] is not None
+
+
 def read_tenants(url: str) -> list[dict[str, Any]]:
     """Every registered tenant's settings, by id; empty when nothing was registered yet."""
     with _connect(url) as db:
-        exists = db.execute("SELECT to_regclass(%s)", (f"{SCHEMA_NAME}.tenants",)).fetchone()
-        if exists is None or exists[0] is None:
+        if not _table_exists(db):
             return []
         rows = db.execute(f"SELECT id, config FROM {SCHEMA_NAME}.tenants ORDER BY id").fetchall()
     return [{**config, "id": tid} for tid, config in rows]
@@ -74,8 +79,7 @@ def write_tenants(url: str, tenants: Sequence[dict[str, Any]], *, replace_all: b
 def delete_tenant(url: str, tenant_id: str) -> bool:
     """Remove a tenant from the registry; False when it was not registered."""
     with _connect(url) as db:
-        exists = db.execute("SELECT to_regclass(%s)", (f"{SCHEMA_NAME}.tenants",)).fetchone()
-        if exists is None or exists[0] is None:
+        if not _table_exists(db):
             return False
         cur = db.execute(f"DELETE FROM {SCHEMA_NAME}.tenants WHERE id = %s", (tenant_id,))
         return bool(cur.rowcount)
