@@ -412,8 +412,7 @@ def answer_label(model: CommonModel, code: str, answer: str, lang: str = "en") -
     if answer in ("yes", "no") and ev.kind == "B":
         word = ("是" if answer == "yes" else "否") if zh else answer
     else:
-        word = "、".join(ev.value_label(v, lang) for v in answer.split(",")) if zh else \
-            ", ".join(ev.value_label(v, lang) for v in answer.split(","))
+        word = ("、" if zh else ", ").join(ev.value_label(v, lang) for v in answer.split(","))
     if anyof:
         word = f"其中之一：{word}" if zh else f"one of: {word}"
     return f"{ev.question(lang)} — {word}"
