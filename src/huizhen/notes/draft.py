@@ -15,7 +15,7 @@ drugs or doses.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,6 @@ _KEY_OF_HEAD = {"主诉": "cc", "cc": "cc", "chief complaint": "cc", "现病史"
                 "过敏史": "past", "家族史": "past", "pmh": "past", "past history": "past",
                 "查体": "exam", "体格检查": "exam", "exam": "exam", "examination": "exam",
                 "辅助检查": "tests"}
-_DECISION_KEYS = ("chief_complaint", "history", "exam", "diagnoses", "tests", "prescriptions",
-                  "advice", "follow_up", "doctor")
 
 
 @dataclass(slots=True)
@@ -92,6 +90,9 @@ class Decisions:
         if not isinstance(data, dict):
             raise InputError("expected a mapping of decisions", source=str(path))
         return cls.from_dict(data, str(path))
+
+
+_DECISION_KEYS = tuple(f.name for f in fields(Decisions))
 
 
 @dataclass(slots=True)
