@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 
 import pytest
@@ -96,9 +95,9 @@ def test_real_release() -> None:
     assert onto.resolve("HP:0001275")[0] == "HP:0001250"
 
 
-def test_warm_start_is_fast() -> None:
-    """Ontology, annotations and ranker matrices come back from the cache in < 1 s of CPU
-    (CPU time, not wall time: the test machines are shared)."""
+def test_warm_start_only_unpickles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ontology, annotations and ranker matrices come back from the disk cache: a warm
+    start parses and builds nothing (its speed is measured in BENCHMARKS.md, not here)."""
     from huizhen.knowledge import annotations, hpo
     from huizhen.reasoning import rare, rare_model
 
@@ -106,6 +105,11 @@ def test_warm_start_is_fast() -> None:
     for mod in (hpo, annotations, rare_model):
         mod._LOADED.clear()
     rare._RANKERS.clear()
-    t = time.process_time()
-    rare.load_ranker()
-    assert time.process_time() - t < 1.0
+
+    def rebuilt(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a warm start rebuilt from the release files")
+
+    monkeypatch.setattr(hpo, "_build", rebuilt)
+    monkeypatch.setattr(annotations, "parse_hpoa", rebuilt)
+    monkeypatch.setattr(rare_model, "build_model", rebuilt)
+    assert rare.load_ranker() is not None
