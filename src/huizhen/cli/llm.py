@@ -5,6 +5,7 @@ note) and says how to configure one."""
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -89,11 +90,8 @@ def ask_kb_cmd(
 
     pat = load_patient(patient) if patient else None
     client = _client(audit, tenant, {"ask-kb": question, "patient": patient})
-    try:
+    with client or nullcontext():
         answer = ask_kb(question, kb=kb, tenant=tenant, patient=pat, client=client, top=top, mark=mark)
-    finally:
-        if client is not None:
-            client.close()
     if as_json:
         _echo_json(answer.to_dict())
         return
@@ -130,12 +128,9 @@ def assist_cmd(
     client = _client(audit, tenant, {"assist": patient})
     if client is None:
         _how_to_on_stderr()
-    try:
+    with client or nullcontext():
         out = assisted_consult(load_patient(patient), client=client, kb=kb, tenant=tenant, lang=lang,
                                proposed=propose or [])
-    finally:
-        if client is not None:
-            client.close()
     if as_json:
         _echo_json(out.to_dict())
         return
