@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from huizhen.api import cards as cardlib
@@ -29,8 +29,6 @@ DIFFERENTIAL = "differential"
 FORMATS = ("fhir", "phenopacket", "case")
 
 _knowledge_lock = threading.Lock()
-
-
 _warmed = False
 
 
@@ -63,14 +61,6 @@ class Answer:
     code: str
     present: bool = True
     value: str | None = None
-
-
-@dataclass(slots=True)
-class Intake:
-    patient: Patient
-    #: "text", "case", "fhir" or "phenopacket".
-    format: str
-    answers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _case_is_empty(case: dict[str, Any]) -> bool:
