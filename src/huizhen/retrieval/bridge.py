@@ -29,6 +29,7 @@ import csv
 import json
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from huizhen.errors import KnowledgeError
@@ -222,6 +223,7 @@ def bridge_terms(query: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+@lru_cache(maxsize=1)
 def _section_words() -> frozenset[str]:
     from huizhen.retrieval.indexing import SECTION_TERMS
 
