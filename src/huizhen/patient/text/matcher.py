@@ -64,9 +64,15 @@ def _one(text: str, tok: tuple[str, int, int]) -> tuple[str]:
     return single_key(text[tok[1]:tok[2]])
 
 
-def _breaks(text: str, window: list[tuple[str, int, int]]) -> bool:
-    """A sentence or clause break between two words of ``window``."""
-    return any(re.search(r"[.;:!?,]", text[a[2]:b[1]]) for a, b in itertools.pairwise(window))
+#: Punctuation that breaks a sentence or clause; ``_BREAK`` also counts brackets.
+_CLAUSE_BREAK = re.compile(r"[.;:!?,]")
+_BREAK = re.compile(r"[.;,:!?()]")
+
+
+def _breaks(text: str, window: list[tuple[str, int, int]],
+            marks: re.Pattern[str] = _CLAUSE_BREAK) -> bool:
+    """A sentence or clause break (``marks``) between two words of ``window``."""
+    return any(marks.search(text[a[2]:b[1]]) for a, b in itertools.pairwise(window))
 
 
 def _match_en(text: str, lex: Lexicon) -> list[Mention]:
@@ -91,8 +97,8 @@ def _match_en(text: str, lex: Lexicon) -> list[Mention]:
         # never across a sentence or clause break
         for n in range(min(6, len(toks) - i), (hit[1] if hit else 1), -1):
             window = toks[i:i + n]
-            if window[0][0] in BAG_SKIP or window[-1][0] in BAG_SKIP or any(
-                    re.search(r"[.;,:!?()]", text[a[2]:b[1]]) for a, b in itertools.pairwise(window)):
+            if window[0][0] in BAG_SKIP or window[-1][0] in BAG_SKIP or \
+                    _breaks(text, window, _BREAK):
                 continue
             hpo_id = lex.en_bag.get(bag([t for t, _, _ in window]))
             if hpo_id is not None:
@@ -136,7 +142,7 @@ def _skipping(text: str, toks: list[tuple[str, int, int]], i: int, lex: Lexicon,
     kept: list[int] = []  # positions (relative to i) of the words that are not skipped
     j = i
     while j < len(toks) and j - i < lex.en_max + 4:
-        if j > i and re.search(r"[.;,:!?()]", text[toks[j - 1][2]:toks[j][1]]):
+        if j > i and _BREAK.search(text[toks[j - 1][2]:toks[j][1]]):
             break
         if toks[j][0] not in SKIPPABLE:
             kept.append(j - i)
@@ -168,7 +174,7 @@ def _coordinated(text: str, toks: list[tuple[str, int, int]], spans: list[tuple[
     inside = {j for i, n in spans if n > 1 for j in range(i, i + n)}
 
     def gap_ok(a: int, b: int) -> bool:
-        return not re.search(r"[.;,:!?()]", text[toks[a][2]:toks[b][1]])
+        return not _BREAK.search(text[toks[a][2]:toks[b][1]])
 
     def lookup(key: tuple[str, ...]) -> str | None:
         hpo_id = lex.en.get(key)
