@@ -34,11 +34,12 @@ def access(request: Request, svc: Service = Depends(service)) -> dict[str, Any]:
 def passage(chunk_id: int = Path(ge=1, le=2**62), principal: Principal = Depends(api_client),
             svc: Service = Depends(service)) -> dict[str, Any]:
     from huizhen.retrieval import default_kb_path, open_kb
+    from huizhen.retrieval.search import filters_for
     from huizhen.store import store_exists
 
     kb = svc.config.kb_location(principal.tenant) or default_kb_path()
     chunk = open_kb(kb).chunks([chunk_id]).get(chunk_id) if store_exists(kb) else None
-    if chunk is None or chunk.scope not in ("public", principal.tenant):
+    if chunk is None or chunk.scope not in filters_for(principal.tenant).scopes:
         raise NotFoundError("no such passage in this tenant's knowledge base", field="chunk_id",
                             value=chunk_id)
     return {"chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "title": chunk.title,
