@@ -27,6 +27,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from huizhen.errors import ExternalServiceError, HuizhenError
+from huizhen.llm.ask import passage_for_checking
 from huizhen.llm.client import ChatClient, total_usage
 from huizhen.llm.config import HOW_TO_CONFIGURE
 from huizhen.llm.grounding import check_answer, has_instructions
@@ -156,7 +157,7 @@ def _grounded(s: Suggestion, hits: list[Hit]) -> str | None:
     bad = [n for n in s.citations if not 1 <= n <= len(hits)]
     if bad:
         return f"cites passages that do not exist: {bad}"
-    texts = [" › ".join(h.heading_path) + ": " + h.text for h in hits]
+    texts = [passage_for_checking(h) for h in hits]
     if all(has_instructions(texts[n - 1]) for n in s.citations):
         return "cites only passages that contain instructions to a model"
     reason = s.reason.strip() or s.name
