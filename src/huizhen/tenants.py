@@ -384,8 +384,13 @@ def load_config(path: str | os.PathLike[str] | None = None) -> ServiceConfig:
         raise ConfigError("configuration file not found", source=str(file)) from None
     except OSError as err:
         raise ConfigError(f"cannot read: {err.strerror}", source=str(file)) from None
+    return build_config(parse_config_text(text, file), source=str(file),
+                        base_dir=file.resolve().parent)
+
+
+def parse_config_text(text: str, file: Path) -> object:
+    """A configuration or tenants file's text as data: JSON for ``.json``, else YAML."""
     try:
-        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
+        return json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
         raise ConfigError(f"not valid YAML/JSON: {err}".splitlines()[0], source=str(file)) from None
-    return build_config(data, source=str(file), base_dir=file.resolve().parent)

@@ -8,7 +8,6 @@ processes' configuration), instead of copying the file to every host.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -28,20 +27,16 @@ def push_command(file: Path = typer.Argument(..., help="Tenants file (YAML or JS
                  replace: bool = typer.Option(False, "--replace", help="Remove registered "
                                               "tenants the file does not list.")) -> None:
     """Register the file's tenants (each replaces the registered one with its id)."""
-    import yaml
-
     from huizhen.errors import ConfigError
     from huizhen.store.postgres import redact
     from huizhen.store.tenants import write_tenants
-    from huizhen.tenants import validate_tenant
+    from huizhen.tenants import parse_config_text, validate_tenant
 
     try:
         text = file.read_text(encoding="utf-8")
-        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
     except OSError as err:
         raise ConfigError(f"cannot read: {err.strerror}", source=str(file)) from None
-    except (json.JSONDecodeError, yaml.YAMLError) as err:
-        raise ConfigError(f"not valid YAML/JSON: {err}".splitlines()[0], source=str(file)) from None
+    data = parse_config_text(text, file)
     tenants = data.get("tenants") if isinstance(data, dict) else None
     if not isinstance(tenants, list):
         raise ConfigError("must be a mapping with a `tenants` list", source=str(file),
