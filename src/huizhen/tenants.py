@@ -250,11 +250,7 @@ def validate_tenant(data: object, *, source: str = "tenant", where: str = "tenan
     try:
         return TenantConfig.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = _location(tuple(first["loc"]))
-        raise ConfigError(first["msg"], source=source,
-                          field=f"{where}.{loc}" if loc != "(root)" else where,
-                          value=first.get("input")) from None
+        raise _invalid(err, source, where) from None
 
 
 def _registered(url: str) -> list[tuple[str, TenantConfig, str]]:
@@ -296,6 +292,15 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return out or "(root)"
 
 
+def _invalid(err: ValidationError, source: str, where: str = "") -> ConfigError:
+    """The first validation error, naming its field (below ``where`` when given)."""
+    first = err.errors()[0]
+    loc = _location(tuple(first["loc"]))
+    if where:
+        loc = where if loc == "(root)" else f"{where}.{loc}"
+    return ConfigError(first["msg"], source=source, field=loc, value=first.get("input"))
+
+
 def build_config(data: object, *, source: str = "config", base_dir: Path | None = None) -> ServiceConfig:
     """Validate a parsed configuration and index it.
 
@@ -308,10 +313,7 @@ def build_config(data: object, *, source: str = "config", base_dir: Path | None 
     try:
         model = ServiceConfigModel.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        raise ConfigError(
-            first["msg"], source=source, field=_location(tuple(first["loc"])), value=first.get("input")
-        ) from None
+        raise _invalid(err, source) from None
     config = ServiceConfig(model=model, base_dir=base_dir or Path.cwd())
     listed: list[tuple[str, TenantConfig, str]] = [
         (f"tenants[{index}]", tenant, source) for index, tenant in enumerate(model.tenants)]
