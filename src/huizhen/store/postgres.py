@@ -10,7 +10,8 @@ embeddings as pgvector ``vector`` columns.
 Full text without a PostgreSQL dictionary: PostgreSQL has no jieba, so terms
 are never parsed here. The store receives the index terms ingestion made
 (jieba segmentation, Traditional→Simplified, English Snowball stems — the same
-as for the SQLite file) and writes them as a ``tsvector`` literal, lexemes
+as for the SQLite file) and writes them as a ``tsvector`` literal
+(:mod:`huizhen.store.pgterms`), lexemes
 exactly as given, weighted A (title), B (heading path) and D (body). Ranking
 (:meth:`PostgresStore.lexical`) is BM25 computed in SQL the way SQLite's FTS5
 ``bm25()`` computes it (weighted term frequency, idf over the whole index,
@@ -46,6 +47,7 @@ import numpy as np
 from huizhen.errors import KnowledgeError
 from huizhen.store.base import ChunkRow, Filters, VectorSet, list_documents_sql
 from huizhen.store.model import Document, DocumentInfo, StoredChunk
+from huizhen.store.pgterms import distinct_terms, lexeme, match_terms, tsvector_literal
 
 SCHEMA_NAME = "huizhen_kb"
 SCHEMA_VERSION = "1"
@@ -53,8 +55,6 @@ SCHEMA_VERSION = "1"
 _INIT_LOCK = 0x68757A10
 #: BM25 constants of SQLite FTS5's bm25(), so both backends rank alike.
 K1, B = 1.2, 0.75
-#: tsvector limits: positions above 16383 collapse, lexemes are at most 2047 bytes.
-_MAX_POS, _MAX_LEXEME_BYTES = 16383, 2046
 T = TypeVar("T")
 
 _TABLES = f"""
@@ -136,9 +136,6 @@ FROM freq JOIN idf ON idf.term = freq.lexeme
 GROUP BY freq.id ORDER BY score DESC, freq.id LIMIT %(limit)s
 """
 
-_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
-
-
 def redact(url: str) -> str:
     """The URL without its password, for messages and ``location``."""
     url = re.sub(r"//([^:/@?]*):[^@/?]*@", r"//\1:***@", url)
@@ -148,50 +145,6 @@ def redact(url: str) -> str:
 def error_line(err: BaseException) -> str:
     """A driver error's first line: one clear message, never a driver traceback."""
     return (str(err).strip().splitlines() or [type(err).__name__])[0]
-
-
-def _lexeme(term: str) -> str:
-    """A term as a quoted tsvector/tsquery lexeme: no parsing, no dictionary."""
-    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _indexable(term: str) -> bool:
-    return len(term) <= _MAX_LEXEME_BYTES // 4 or len(term.encode("utf-8")) <= _MAX_LEXEME_BYTES
-
-
-def tsvector_literal(title_terms: str, heading_terms: str, body_terms: str
-                    ) -> tuple[str, tuple[int, int, int]]:
-    """The ``tsvector`` of a chunk's index terms — title weighted A, heading path B,
-    body D, positions running across the fields — and the number of terms of each field."""
-    positions: dict[str, list[str]] = {}
-    pos = 0
-    counts = []
-    for terms, weight in ((title_terms, "A"), (heading_terms, "B"), (body_terms, "")):
-        words = terms.split()
-        counts.append(len(words))
-        for term in words:
-            pos += 1
-            at = positions.get(term)
-            if at is None:
-                at = positions[term] = []
-            at.append(f"{min(_MAX_POS, pos)}{weight}")
-    literal = " ".join(f"{_lexeme(t)}:{','.join(p)}" for t, p in positions.items()
-                       if _indexable(t))
-    return literal, (counts[0], counts[1], counts[2])
-
-
-def distinct_terms(title_terms: str, heading_terms: str, body_terms: str) -> set[str]:
-    """The lexemes a chunk's tsvector holds: what its document frequencies count."""
-    return {t for t in f"{title_terms} {heading_terms} {body_terms}".split() if _indexable(t)}
-
-
-def match_terms(match: str) -> list[str]:
-    """The terms of a match expression as :func:`huizhen.retrieval.lexical.fts_match_expression`
-    writes it (quoted terms joined by OR); bare words are taken as terms too."""
-    terms = [m.replace('""', '"') for m in _QUOTED.findall(match)]
-    rest = _QUOTED.sub(" ", match)
-    terms += [w for w in rest.split() if w not in ("OR", "AND", "NOT")]
-    return [t for t in dict.fromkeys(terms) if t and _indexable(t)]
 
 
 def _locked(method: Callable[..., T]) -> Callable[..., T]:
@@ -445,7 +398,7 @@ class PostgresStore:
         idf = [max(math.log((n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)), 1e-6) for t in terms]
         args: dict[str, object] = {
             "terms": terms, "idf": idf, "avgdl": max(tokens / max(n, 1.0), 1e-9),
-            "query": " | ".join(_lexeme(t) for t in terms), "scopes": list(filters.scopes),
+            "query": " | ".join(lexeme(t) for t in terms), "scopes": list(filters.scopes),
             "wa": float(weights[0]), "wb": float(weights[1]), "wd": float(weights[2]),
             "limit": limit}
         narrow = _narrowing(filters, args)
